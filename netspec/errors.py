@@ -1,0 +1,63 @@
+"""The exception tree of netspec.
+
+Every error netspec raises derives from :class:`NetspecError`, with the
+matching builtin underneath so that callers may catch either. The library
+raises; only the command line turns these into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from netspec.diagnostics import Diagnostic
+
+
+class NetspecError(Exception):
+    """Base class of every error netspec raises on purpose."""
+
+
+class SpecError(NetspecError, ValueError):
+    """A spec is invalid; ``diagnostics`` holds every problem found, in file order."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        first = self.diagnostics[0].render() if self.diagnostics else "invalid spec"
+        more = len(self.diagnostics) - 1
+        super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
+
+
+class SpecFileError(NetspecError, OSError):
+    """A spec file (or a file it names) cannot be opened or read."""
+
+
+class UsageError(NetspecError, ValueError):
+    """The call itself is wrong (an unknown backend, a malformed ``--set``)."""
+
+
+class BackendUnavailableError(NetspecError, ImportError):
+    """The simulator a backend needs is not installed; the message says what to install."""
+
+
+class OutputExistsError(NetspecError, FileExistsError):
+    """An output would overwrite an existing file and ``force`` was not given."""
+
+
+class OutputError(NetspecError, OSError):
+    """Outputs cannot be written (unwritable folder, full disk); nothing was published."""
+
+
+class SimulationError(NetspecError, RuntimeError):
+    """PyNN or the simulator refused something while building or running the network.
+
+    ``diagnostic`` points at the spec object that caused it.
+    """
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.render())
+
+
+class Interrupted(NetspecError, KeyboardInterrupt):  # noqa: N818 - mirrors KeyboardInterrupt
+    """The run was interrupted (Ctrl-C); nothing half-written was published."""

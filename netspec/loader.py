@@ -1,0 +1,308 @@
+"""Stage 1 — read a spec file: bytes → checked text → YAML nodes → plain data + source map.
+
+One loader serves every command. It applies YAML 1.2 core-schema rules
+(``1e-3`` is a float, ``yes``/``no``/``on`` are strings, ``010`` is ten, no
+sexagesimal numbers, no ``<<`` merges) and refuses what a spec never needs:
+tags, duplicate keys, alias bombs, several documents, a top level that is not a
+mapping, non-UTF-8 bytes, control characters, deep nesting and huge files.
+
+Positions come from ``yaml.compose`` node marks, so every later stage can point
+into the user's file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netspec.diagnostics import Diagnostic, SpecPath
+from netspec.errors import SpecError, SpecFileError
+
+#: Largest spec file read, in bytes. Long arrays belong in a .npy/.csv file.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Deepest nesting of mappings and sequences.
+MAX_DEPTH = 48
+#: Most alias uses (``*name``) in one file.
+MAX_ALIASES = 64
+#: Most values built from one file, aliases expanded (guards against alias bombs).
+MAX_NODES = 2_000_000
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+_INT_DEC = re.compile(r"[-+]?[0-9]+\Z")
+_INT_OCT = re.compile(r"0o[0-7]+\Z")
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+_NULL = re.compile(r"(~|null|Null|NULL|)\Z")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each value (and each mapping key) of a spec stands in its file."""
+
+    file: str
+    values: dict[SpecPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[SpecPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: SpecPath, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of ``path``, or of its nearest located ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for end in range(len(path), -1, -1):
+            found = self.values.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def diagnostic(
+        self, path: SpecPath, code: str, message: str, *, key: bool = False,
+        severity: str = "error",
+    ) -> Diagnostic:
+        """A :class:`Diagnostic` located at ``path`` in this file."""
+        line, column = self.locate(path, key=key)
+        return Diagnostic(self.file, line, column, code, message, tuple(path),
+                          severity)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A spec as read from disk: its data, where each value stands, and its folder."""
+
+    path: Path
+    text: str
+    data: dict[str, Any]
+    source: SourceMap
+
+    @property
+    def folder(self) -> Path:
+        """The folder relative to which the spec's external files are found."""
+        return self.path.parent
+
+
+class _Composer(yaml.SafeLoader):
+    """PyYAML's composer with YAML 1.2 core resolution and limits on what it builds."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # resolution is ours: see _scalar
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.aliases = 0
+        self.problems: list[tuple[yaml.Mark, str, str]] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _Stop(event.start_mark, "NS013",
+                            f"more than {MAX_ALIASES} aliases; write the values out")
+        else:
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!"):
+                self.problems.append((event.start_mark, "NS012",
+                                      f"YAML tag '{tag}' is not allowed in a spec"))
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Stop(event.start_mark, "NS016", f"nesting deeper than {MAX_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _Stop(Exception):  # noqa: N818 - internal control flow
+    def __init__(self, mark: yaml.Mark | None, code: str, message: str) -> None:
+        self.mark, self.code, self.message = mark, code, message
+
+
+def read_spec_text(path: Path) -> tuple[str, list[Diagnostic]]:
+    """Read ``path`` as UTF-8 text; byte-level problems come back as diagnostics.
+
+    Raises :class:`SpecFileError` when the file cannot be opened at all.
+    """
+    name = str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SpecFileError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        return "", [Diagnostic(name, 1, 1, "NS003",
+                               f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+                               "keep long arrays in a .npy or .csv file named from the spec")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return "", [Diagnostic(name, line, column, "NS001",
+                               f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                               "save it as UTF-8")]
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return "", [Diagnostic(name, line, column, "NS002",
+                               f"control character U+{ord(bad.group()):04X} is not allowed")]
+    return text, []
+
+
+def parse_spec_text(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
+    """Parse spec ``text`` (named ``file`` in messages) into data and its source map.
+
+    Raises :class:`SpecError` with every problem found.
+    """
+    source = SourceMap(file)
+    composer = _Composer(text)
+    try:
+        try:
+            composer.get_event()  # StreamStart
+            if composer.check_event(yaml.StreamEndEvent):
+                raise _Stop(None, "NS004", "the file is empty; a spec needs at least "
+                                           "'netspec', 'name', 'simulation' and 'populations'")
+            root = composer.compose_document()
+            if not composer.check_event(yaml.StreamEndEvent):
+                mark = composer.peek_event().start_mark
+                raise _Stop(mark, "NS014", "a spec file holds one YAML document; "
+                                           "remove the second '---' and what follows")
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or "invalid YAML"
+            context = f" ({exc.context})" if exc.context else ""
+            raise _Stop(mark, "NS010", f"YAML syntax error: {problem}{context}") from None
+        except yaml.YAMLError as exc:
+            raise _Stop(None, "NS010", f"YAML error: {exc}") from None
+        finally:
+            composer.dispose()
+    except _Stop as stop:
+        line, column = _position(stop.mark)
+        raise SpecError([*_problems(composer, file),
+                         Diagnostic(file, line, column, stop.code, stop.message)]) from None
+    builder = _Builder(source)
+    problems = _problems(composer, file)
+    try:
+        data = builder.build(root, ())
+    except _Stop as stop:
+        line, column = _position(stop.mark)
+        raise SpecError([*problems, Diagnostic(file, line, column, stop.code,
+                                               stop.message)]) from None
+    problems.extend(builder.problems)
+    if not isinstance(data, dict):
+        line, column = _position(root.start_mark)
+        problems.append(Diagnostic(file, line, column, "NS015",
+                                   f"the top level of a spec must be a mapping, not {_kind(data)}"))
+    if problems:
+        raise SpecError(sorted(problems))
+    assert isinstance(data, dict)
+    return data, source
+
+
+def load_yaml(path: str | Path) -> LoadedSpec:
+    """Read and parse the spec at ``path``.
+
+    Raises :class:`SpecFileError` if it cannot be read and :class:`SpecError`
+    if it is not a well-formed spec document.
+    """
+    path = Path(path)
+    text, problems = read_spec_text(path)
+    if problems:
+        raise SpecError(problems)
+    data, source = parse_spec_text(text, str(path))
+    return LoadedSpec(path, text, data, source)
+
+
+def _position(mark: yaml.Mark | None) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _problems(composer: _Composer, file: str) -> list[Diagnostic]:
+    return [Diagnostic(file, *_position(mark), code, message)
+            for mark, code, message in composer.problems]
+
+
+def _kind(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number", type(None): "empty"}.get(type(value), "a value")
+
+
+class _Builder:
+    """Turns composed nodes into plain Python data, recording each value's position."""
+
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.count = 0
+        self.problems: list[Diagnostic] = []
+
+    def build(self, node: yaml.Node, path: SpecPath) -> Any:
+        # Iterative bookkeeping is unnecessary: depth is bounded by MAX_DEPTH in the composer.
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Stop(node.start_mark, "NS013",
+                        f"the spec expands to more than {MAX_NODES} values (alias bomb?)")
+        self.source.values.setdefault(path, _position(node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return dict(self._pairs(node, path))
+        raise _Stop(node.start_mark, "NS010", "unsupported YAML node")  # pragma: no cover
+
+    def _pairs(self, node: yaml.MappingNode, path: SpecPath) -> Iterator[tuple[str, Any]]:
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                line, column = _position(key_node.start_mark)
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "…"
+                self.problems.append(Diagnostic(
+                    self.source.file, line, column, "NS017",
+                    f"mapping key {shown!r} is not a name; write keys as text", path))
+                continue
+            if key in seen:
+                line, column = _position(key_node.start_mark)
+                first = seen[key].start_mark.line + 1
+                self.problems.append(Diagnostic(
+                    self.source.file, line, column, "NS011",
+                    f"key '{key}' appears twice in this mapping (lines {first} and {line}); "
+                    "keep one", (*path, key)))
+                continue
+            seen[key] = key_node
+            self.source.keys[(*path, key)] = _position(key_node.start_mark)
+            yield key, self.build(value_node, (*path, key))
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """YAML 1.2 core schema: only plain scalars are resolved; quoted ones stay text."""
+    value: str = node.value
+    if node.style:  # quoted or block scalars are always text
+        return value
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT_DEC.match(value):
+        return int(value, 10)
+    if _INT_OCT.match(value):
+        return int(value[2:], 8)
+    if _INT_HEX.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value):
+        return float(value)
+    if _INF.match(value):
+        return float("-inf") if value.startswith("-") else float("inf")
+    if _NAN.match(value):
+        return float("nan")
+    return value
