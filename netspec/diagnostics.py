@@ -163,7 +163,17 @@ def allowed(choices: Iterable[str], limit: int = 40) -> str:
     return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-def unknown(kind: str, word: str, choices: Iterable[str]) -> str:
-    """The standard message for a name that is not among ``choices``."""
+def unknown(kind: str, word: str, choices: Iterable[str], owner: str = "") -> str:
+    """The standard message for a name that is not among ``choices``
+    (``unknown parameter 'tau_mm' for IF_cond_exp (did you mean 'tau_m'?); allowed: …``)."""
     choices = list(choices)
-    return f"unknown {kind} '{word}'{did_you_mean(word, choices)}; allowed: {allowed(choices)}"
+    where = f" for {owner}" if owner else ""
+    return (f"unknown {kind} '{word}'{where}{did_you_mean(word, choices)}; "
+            f"allowed: {allowed(choices)}")
+
+
+#: Physical quantity of each of PyNN's units, for messages.
+UNIT_NAMES = {"ms": "a time", "s": "a time", "mV": "a voltage", "nA": "a current",
+              "nF": "a capacitance", "uS": "a conductance", "nS": "a conductance",
+              "Hz": "a frequency", "um": "a length", "1/ms": "a rate", "deg": "an angle",
+              "MOhm": "a resistance", "pA": "a current", "mV/ms": "a voltage rate"}

@@ -286,9 +286,13 @@ class _Builder:
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     """YAML 1.2 core schema: only plain scalars are resolved; quoted ones stay text."""
-    value: str = node.value
     if node.style:  # quoted or block scalars are always text
-        return value
+        return node.value
+    return plain_scalar(node.value)
+
+
+def plain_scalar(value: str) -> Any:
+    """A plain (unquoted) scalar by the YAML 1.2 core schema, as ``--set`` values are read."""
     if _NULL.match(value):
         return None
     if value in _BOOL:

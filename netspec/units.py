@@ -150,6 +150,12 @@ def magnitude_in(value: Any, unit: str | None) -> float:
     return tidy(float(converted.magnitude))
 
 
+def is_multiple(value: float, step: float) -> bool:
+    """Whether ``value`` is a whole multiple of ``step`` (to a part in a million)."""
+    ratio = value / step
+    return abs(ratio - round(ratio)) < 1e-6
+
+
 def tidy(x: float) -> float:
     """Round away float noise left by unit factors (15 significant digits)."""
     if x == 0 or not math.isfinite(x):

@@ -1,0 +1,93 @@
+"""Backend profiles: which PyNN module to drive, and what each backend adds.
+
+A profile only adds setup defaults, per-population options and capability
+checks; the translator (:mod:`netspec.plan`) is the same for every backend.
+Profiles are found by name in :data:`BACKENDS` and imported lazily, so naming
+one never imports a simulator.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from netspec.diagnostics import Diagnostic, did_you_mean
+from netspec.errors import BackendUnavailableError, UsageError
+from netspec.loader import SourceMap
+from netspec.model import Network, Population
+
+#: Backend name → "module:class" of its profile.
+BACKENDS: dict[str, str] = {
+    "nest": "netspec.backends.nest:NestProfile",
+    "spinnaker": "netspec.backends.spinnaker:SpinnakerProfile",
+}
+
+
+class BackendProfile:
+    """The defaults every profile starts from; subclasses override what differs."""
+
+    name = "base"
+    pynn_module = "pyNN.mock"
+    #: Whether the backend takes host-side RNGs (NumpyRNG) in connectors and distributions.
+    host_rng = True
+    #: What to install when the PyNN module cannot be imported.
+    install_hint = "pip install 'netspec[nest]'"
+    #: Distribution name of the simulator, for the manifest.
+    simulator_distribution = ""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        self.options = dict(options or {})
+
+    def setup_kwargs(self, network: Network) -> dict[str, Any]:
+        """Keyword arguments of ``sim.setup``."""
+        sim = network.simulation
+        return {"timestep": sim.timestep, "min_delay": sim.min_delay,
+                "max_delay": sim.max_delay}
+
+    def population_kwargs(self, network: Network, population: Population,
+                          index: int) -> dict[str, Any]:
+        """Extra keyword arguments of ``sim.Population`` for ``population``."""
+        return {}
+
+    def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
+        """What this backend cannot run, as located diagnostics."""
+        return []
+
+    def prepare(self, network: Network, out_dir: Path) -> None:
+        """Anything to do before the simulator is imported (configuration files)."""
+
+    def import_sim(self) -> ModuleType:
+        """The PyNN module of this backend; a clear error if it is not installed."""
+        try:
+            return importlib.import_module(self.pynn_module)
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                f"the {self.name} backend needs {self.pynn_module}, which cannot be imported "
+                f"({exc}); install it with: {self.install_hint}") from exc
+
+    def mapping_report(self, sim: ModuleType) -> dict[str, Any]:
+        """What the backend used to run the network (SpiNNaker: chips and cores)."""
+        return {}
+
+    @property
+    def records_data(self) -> bool:
+        """Whether a run produces recorded data (a virtual board does not)."""
+        return True
+
+
+def profile(name: str, options: dict[str, Any] | None = None) -> BackendProfile:
+    """The profile of backend ``name``; :class:`UsageError` for an unknown name."""
+    if name not in BACKENDS:
+        raise UsageError(f"unknown backend '{name}'{did_you_mean(name, BACKENDS)}; "
+                         f"available: {', '.join(sorted(BACKENDS))}")
+    module_name, _, class_name = BACKENDS[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    instance: BackendProfile = cls(options)
+    return instance
+
+
+def names() -> tuple[str, ...]:
+    """Every backend name."""
+    return tuple(sorted(BACKENDS))

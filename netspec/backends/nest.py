@@ -1,0 +1,34 @@
+"""The NEST profile: ``pyNN.nest`` with the kernel seeded from ``simulation.seed``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netspec.backends import BackendProfile
+from netspec.model import Network
+
+
+class NestProfile(BackendProfile):
+    """Runs on NEST through ``pyNN.nest``.
+
+    Options (``simulation.backends.nest``): ``threads``, ``verbosity``,
+    ``spike_precision``. The kernel RNG gets ``rng_seed=seed``; host-side draws
+    come from one ``NumpyRNG(seed, parallel_safe=True)``.
+    """
+
+    name = "nest"
+    pynn_module = "pyNN.nest"
+    host_rng = True
+    install_hint = "pip install 'netspec[nest]'"
+    simulator_distribution = "nest-simulator"
+
+    def setup_kwargs(self, network: Network) -> dict[str, Any]:
+        """``sim.setup`` arguments: timing, threads, ``rng_seed`` and NEST's own options."""
+        kwargs = super().setup_kwargs(network)
+        options = network.simulation.nest
+        kwargs["threads"] = int(options.get("threads", 1))
+        kwargs["rng_seed"] = network.simulation.seed
+        for key in ("spike_precision", "verbosity"):
+            if key in options:
+                kwargs[key] = options[key]
+        return kwargs

@@ -1,0 +1,131 @@
+"""Stage 4 — checks across the resolved network: delays against the timestep and the
+delay range, and the export section (paths confined to the output folder, no
+two exports to one path, targets that record what the format writes).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from netspec import units
+from netspec.diagnostics import Diagnostic, SpecPath
+from netspec.loader import SourceMap
+from netspec.model import Assembly, Network, RandomValue, View
+
+#: The manifest every run writes beside its outputs; no export may take its name.
+MANIFEST = "manifest.json"
+#: What each export format can write.
+FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none"}
+
+
+def check_network(network: Network, source: SourceMap) -> list[Diagnostic]:
+    """Every cross-object problem of ``network``."""
+    return [*_delays(network, source), *_exports(network, source)]
+
+
+def _delays(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    sim = network.simulation
+    for projection in network.projections.values():
+        synapse = projection.synapse
+        if "delay" not in synapse.parameters:
+            continue
+        delay = synapse.parameters["delay"]
+        path: SpecPath = (*projection.origin.path, "synapse", "delay")
+        values: list[float] = []
+        if isinstance(delay, float | int):
+            values = [float(delay)]
+        elif isinstance(delay, RandomValue):
+            values = [float(delay.parameters[k]) for k in ("low", "high")
+                      if k in delay.parameters]
+        for value in values:
+            if value < sim.timestep - 1e-9 or value < sim.min_delay - 1e-9:
+                yield source.diagnostic(
+                    path, "NS401", f"delay {value:g} ms is shorter than "
+                    f"{'min_delay' if sim.min_delay > sim.timestep else 'the timestep'} "
+                    f"({max(sim.min_delay, sim.timestep):g} ms)")
+            elif value > sim.max_delay + 1e-9:
+                yield source.diagnostic(
+                    path, "NS402", f"delay {value:g} ms is longer than max_delay "
+                    f"({sim.max_delay:g} ms); raise simulation.max_delay")
+            elif isinstance(delay, float | int) and not units.is_multiple(value, sim.timestep):
+                yield source.diagnostic(
+                    path, "NS403", f"delay {value:g} ms is not a multiple of the timestep "
+                    f"({sim.timestep:g} ms)")
+
+
+def recorded_variables(network: Network, target: str) -> set[str]:
+    """Variables recorded on (some cells of) ``target``, directly or through a
+    recording of a population, view or assembly that overlaps it."""
+    cells = _cells(network, target)
+    found: set[str] = set()
+    for recording in network.recordings.values():
+        recorded = _cells(network, recording.target)
+        if recording.indices is not None:
+            ordered = sorted(recorded)
+            recorded = {ordered[i] for i in recording.indices if i < len(ordered)}
+        if recorded & cells:
+            found.update(recording.variables)
+    return found
+
+
+def _cells(network: Network, name: str) -> set[tuple[str, int]]:
+    target = network.target(name)
+    if isinstance(target, Assembly):
+        out: set[tuple[str, int]] = set()
+        for member in target.members:
+            out |= _cells(network, member)
+        return out
+    if isinstance(target, View):
+        return {(target.population, i) for i in target.indices}
+    return {(target.name, i) for i in range(target.size)}
+
+
+def _exports(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    seen: dict[str, int] = {}
+    for export in network.exports:
+        path = export.origin.path
+        normal = posixpath.normpath(export.path.replace("\\", "/"))
+        if (export.path.startswith(("/", "\\")) or (len(export.path) > 1
+                                                     and export.path[1] == ":")
+                or normal == ".." or normal.startswith("../") or normal in ("", ".")):
+            yield source.diagnostic((*path, "path"), "NS501",
+                                    f"export path '{export.path}' must be a file name relative "
+                                    "to the output folder, inside it")
+            continue
+        if normal == MANIFEST:
+            yield source.diagnostic((*path, "path"), "NS502",
+                                    f"'{MANIFEST}' is written by every run; choose another path")
+        elif normal in seen:
+            yield source.diagnostic((*path, "path"), "NS502",
+                                    f"export[{seen[normal]}] already writes '{normal}'")
+        seen.setdefault(normal, int(path[-1]))
+        writes = FORMAT_WRITES.get(export.format)
+        if writes == "none":
+            for key in ("target", "variables"):
+                if getattr(export, key) is not None:
+                    yield source.diagnostic((*path, key), "NS504",
+                                            f"format 'summary' covers the whole run; remove "
+                                            f"'{key}'", key=True)
+            continue
+        targets = [export.target] if export.target else [
+            r.target for r in network.recordings.values()]
+        recorded: set[str] = set()
+        for target in targets:
+            recorded |= recorded_variables(network, target)
+        if export.variables is not None:
+            for j, variable in enumerate(export.variables):
+                if variable not in recorded:
+                    yield source.diagnostic(
+                        (*path, "variables", j), "NS503",
+                        f"'{variable}' is not recorded on "
+                        f"{repr(export.target) if export.target else 'any target'}; "
+                        f"recorded: {', '.join(sorted(recorded)) or 'nothing'}")
+        if writes == "spikes" and "spikes" not in recorded:
+            yield source.diagnostic(path, "NS503", f"format '{export.format}' writes spikes, "
+                                                   "but no spikes are recorded on "
+                                                   f"{export.target or 'any target'}")
+        elif not recorded:
+            where = f"'{export.target}'" if export.target else "any population"
+            yield source.diagnostic(path, "NS503", f"nothing is recorded on {where}; add a "
+                                                   "recording or remove this export")

@@ -1,0 +1,209 @@
+"""The ``netspec`` command: a thin layer that parses flags, calls the API and picks exit codes.
+
+Exit codes (also in the README):
+
+=====  =========================================================================
+0      success (every spec valid; the run finished and its outputs are written)
+1      a spec is invalid, or the simulator refused an object of the spec
+2      usage error, or a spec file that cannot be opened
+3      the environment: backend not installed, outputs exist or cannot be written
+130    interrupted (Ctrl-C); nothing half-written was published
+70     internal error in netspec (a bug: please report it)
+=====  =========================================================================
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from netspec import __version__
+from netspec.errors import (
+    BackendUnavailableError,
+    Interrupted,
+    NetspecError,
+    OutputError,
+    OutputExistsError,
+    SimulationError,
+    SpecError,
+    SpecFileError,
+    UsageError,
+)
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED = (
+    0, 1, 2, 3, 70, 130)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _errors(fn: F) -> F:
+    """Turn netspec's exceptions into messages and exit codes; no tracebacks."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SpecError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(diagnostic.render(), err=True)
+            sys.exit(EXIT_INVALID)
+        except SimulationError as exc:
+            click.echo(exc.diagnostic.render(), err=True)
+            sys.exit(EXIT_INVALID)
+        except (SpecFileError, UsageError) as exc:
+            click.echo(f"netspec: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except (BackendUnavailableError, OutputExistsError, OutputError) as exc:
+            click.echo(f"netspec: error: {exc}", err=True)
+            sys.exit(EXIT_ENVIRONMENT)
+        except (Interrupted, KeyboardInterrupt):
+            click.echo("netspec: interrupted; no output was published", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except NetspecError as exc:
+            click.echo(f"netspec: error: {exc}", err=True)
+            sys.exit(EXIT_INVALID)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
+            click.echo(f"netspec: internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in netspec; please report it with the spec that caused it.",
+                       err=True)
+            sys.exit(EXIT_INTERNAL)
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="netspec")
+def main() -> None:
+    """Describe a spiking network once in YAML; validate it and run it on NEST or SpiNNaker."""
+
+
+_set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                           help="Override a parameter of the spec (repeatable).")
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="How to report diagnostics.")
+@click.option("--backend", type=str, default=None,
+              help="Also report what this backend (nest, spinnaker) cannot run.")
+@_set_option
+@_errors
+def validate(specs: tuple[Path, ...], fmt: str, backend: str | None,
+             sets: tuple[str, ...]) -> None:
+    """Check SPECS; report every problem as file:line:column (exit 0 valid, 1 invalid,
+    2 unreadable or usage error). Never imports PyNN or a simulator."""
+    from netspec.pipeline import check, parse_overrides
+    from netspec.report import render
+
+    overrides = parse_overrides(sets)
+    if backend is not None:
+        from netspec.backends import profile
+        profile(backend)  # unknown names are a usage error before any file is read
+    results: list[tuple[str, Any]] = []
+    unreadable = invalid = False
+    for spec in specs:
+        try:
+            checked = check(spec, overrides=overrides, backend=backend)
+        except SpecFileError as exc:
+            results.append((str(spec), str(exc).split(": ", 1)[-1]))
+            unreadable = True
+            continue
+        results.append((str(spec), checked.diagnostics))
+        invalid |= not checked.ok
+    output = render(results, fmt)
+    if output:
+        click.echo(output)
+    sys.exit(EXIT_USAGE if unreadable else EXIT_INVALID if invalid else EXIT_OK)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--backend", default="nest", show_default=True, help="nest or spinnaker.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder [default: results/<name>].")
+@_set_option
+@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@click.option("--virtual-board", is_flag=True, default=None,
+              help="SpiNNaker: map onto a virtual board (no hardware; records no data).")
+@click.option("--board-address", default=None, help="SpiNNaker: IP address of a board.")
+@click.option("--spalloc-server", default=None, help="SpiNNaker: spalloc server URL.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar [default: when stderr is a terminal].")
+@_errors
+def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force: bool,
+        virtual_board: bool | None, board_address: str | None, spalloc_server: str | None,
+        progress: bool | None) -> None:
+    """Run SPEC on a backend and write its exports; prints a summary table."""
+    from netspec.pipeline import parse_overrides
+    from netspec.report import summary_table
+    from netspec.runner import run as run_spec
+
+    options = {k: v for k, v in (("virtual_board", virtual_board),
+                                 ("board_address", board_address),
+                                 ("spalloc_server", spalloc_server)) if v is not None}
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = _ProgressBar() if show else None
+    try:
+        result = run_spec(spec, backend=backend, out=out, overrides=parse_overrides(sets),
+                          force=force, progress=bar, backend_options=options,
+                          command=["netspec", *sys.argv[1:]])
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(summary_table(result.summary))
+    if not result.summary.get("recorded_data", True):
+        click.echo("note: a virtual board records no data; no data files were written")
+    click.echo(f"outputs in {result.out_dir}/: "
+               + ", ".join(str(f.relative_to(result.out_dir)) for f in result.files))
+
+
+@main.command(name="compile")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the script here instead of printing it.")
+@click.option("--backend", default="nest", show_default=True)
+@_set_option
+@_errors
+def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...]) -> None:
+    """Print (or write) a standalone PyNN script that does what `netspec run` does."""
+    from netspec.emit import compile_file
+    from netspec.pipeline import parse_overrides
+
+    script = compile_file(spec, backend=backend, overrides=parse_overrides(sets))
+    if output is None:
+        click.echo(script, nl=False)
+    else:
+        from netspec.export.staging import write_atomic
+        write_atomic(output, script.encode("utf-8"))
+
+
+@main.command()
+@_errors
+def schema() -> None:
+    """Print the JSON Schema of the spec language."""
+    from netspec.schema import schema_text
+    click.echo(schema_text(), nl=False)
+
+
+class _ProgressBar:
+    """A tqdm bar over simulated milliseconds."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: float, total: float) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=round(total), unit="ms", desc="simulating", leave=False,
+                            dynamic_ncols=True, file=sys.stderr)
+        self.bar.update(round(done) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

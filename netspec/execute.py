@@ -1,0 +1,94 @@
+"""Stage 6 — execute a plan against a PyNN module handed in by the caller.
+
+Every PyNN or simulator error raised while a step runs is reported against
+the spec object the step came from (file:line:column), never as a bare
+traceback. This module imports no simulator itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from netspec.diagnostics import Diagnostic
+from netspec.errors import SimulationError
+from netspec.plan import Attr, Call, LoadArray, Lit, Plan, Step, Sym
+
+
+def namespace(sim: ModuleType) -> dict[str, Any]:
+    """The names a plan refers to, bound for the PyNN module ``sim``."""
+    from pyNN import space
+    from pyNN.parameters import Sequence
+    from pyNN.random import NumpyRNG, RandomDistribution
+    return {"sim": sim, "np": np, "RandomDistribution": RandomDistribution,
+            "NumpyRNG": NumpyRNG, "Sequence": Sequence, "space": space}
+
+
+def execute(steps: tuple[Step, ...], env: dict[str, Any]) -> dict[str, Any]:
+    """Run ``steps`` in ``env`` (updated in place with each assigned variable)."""
+    for step in steps:
+        try:
+            value = _eval(step.expr, env)
+        except SimulationError:
+            raise
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any PyNN/NEST error is the user's spec
+            raise SimulationError(_diagnostic(step, exc)) from exc
+        if step.target is not None:
+            env[step.target] = value
+    return env
+
+
+def build(plan: Plan, sim: ModuleType) -> dict[str, Any]:
+    """Set up the simulator and build the network of ``plan``; returns the variables."""
+    env = namespace(sim)
+    execute(plan.setup, env)
+    return execute(plan.build, env)
+
+
+def objects(plan: Plan, env: Mapping[str, Any]) -> dict[str, Any]:
+    """Spec name → PyNN object, after :func:`build`."""
+    return {name: env[var] for name, var in plan.objects.items()}
+
+
+def _eval(node: Any, env: Mapping[str, Any]) -> Any:
+    if isinstance(node, Lit):
+        value = node.value
+        if isinstance(value, list):
+            return [_eval(v, env) for v in value]
+        return value
+    if isinstance(node, Sym):
+        head, *rest = node.name.split(".")
+        value = env[head]
+        for part in rest:
+            value = getattr(value, part)
+        return value
+    if isinstance(node, Attr):
+        return getattr(_eval(node.obj, env), node.name)
+    if isinstance(node, Call):
+        func = _eval(node.func, env)
+        args = [_eval(a, env) for a in node.args]
+        kwargs = {k: _eval(v, env) for k, v in node.kwargs}
+        return func(*args, **kwargs)
+    if isinstance(node, LoadArray):
+        return node.data
+    if isinstance(node, list | tuple):
+        return type(node)(_eval(v, env) for v in node)
+    return node
+
+
+def _diagnostic(step: Step, exc: Exception) -> Diagnostic:
+    text = str(exc).strip().splitlines()
+    reason = text[-1] if text else type(exc).__name__
+    if step.origin is None:
+        return Diagnostic("<setup>", 0, 0, "NS701",
+                          f"the simulator refused the settings: {type(exc).__name__}: {reason}")
+    origin = step.origin
+    what = ".".join(str(p) for p in origin.path)
+    return Diagnostic(origin.file, origin.line, origin.column, "NS701",
+                      f"the simulator refused {what}: {type(exc).__name__}: {reason}",
+                      origin.path)

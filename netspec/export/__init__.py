@@ -1,0 +1,218 @@
+"""Stage 7 — write what a run recorded: collect → stage → write → verify → publish.
+
+::
+
+    plan = prepare(spec.export, out_dir, force)          # before simulating
+    with plan:
+        ...build, run...
+        data = {name: collect(obj, variables, name, t_stop) for ...}
+        seconds = write_exports(plan, spec.export, data, summary, manifest)
+        plan.publish()
+
+:data:`WRITERS` maps each format to its writer; writers import Neo and h5py
+only when called, so importing ``netspec.export`` imports neither (nor PyNN).
+Each writer writes one file holding one or more targets (see the docstrings of
+:mod:`~netspec.export.nixfile`, :mod:`~netspec.export.picklefile`,
+:mod:`~netspec.export.sonatafile`, :mod:`~netspec.export.summaryfile`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from netspec.errors import OutputError, UsageError
+from netspec.export.recorded import (
+    InitialValues,
+    RecordedData,
+    Signal,
+    capture_initial_values,
+    collect,
+)
+from netspec.export.staging import MANIFEST, OutputPlan, os_message, prepare
+
+__all__ = [
+    "MANIFEST",
+    "VERIFIERS",
+    "WRITERS",
+    "Export",
+    "InitialValues",
+    "OutputPlan",
+    "RecordedData",
+    "Signal",
+    "Writer",
+    "capture_initial_values",
+    "collect",
+    "prepare",
+    "summarise",
+    "write_exports",
+]
+
+
+class Export(Protocol):
+    """One entry of a spec's ``export`` list, as the writers read it."""
+
+    @property
+    def format(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def variables(self) -> tuple[str, ...] | None: ...
+
+
+class Writer(Protocol):
+    """Writes ``data`` (the targets of one export) to a new file at ``path``."""
+
+    def __call__(self, path: Path, data: Sequence[RecordedData],
+                 summary: Mapping[str, Any] | None) -> None: ...
+
+
+def _nix(path: Path, data: Sequence[RecordedData], summary: Mapping[str, Any] | None) -> None:
+    from netspec.export import nixfile
+    nixfile.write(path, data)
+
+
+def _pickle(path: Path, data: Sequence[RecordedData],
+            summary: Mapping[str, Any] | None) -> None:
+    from netspec.export import picklefile
+    picklefile.write(path, data)
+
+
+def _sonata(path: Path, data: Sequence[RecordedData],
+            summary: Mapping[str, Any] | None) -> None:
+    from netspec.export import sonatafile
+    sonatafile.write(path, data)
+
+
+def _summary(path: Path, data: Sequence[RecordedData],
+             summary: Mapping[str, Any] | None) -> None:
+    from netspec.export import summaryfile
+    summaryfile.write(path, data, summary)
+
+
+def _verify_nix(path: Path) -> None:
+    from netspec.export import nixfile
+    nixfile.verify(path)
+
+
+def _verify_pickle(path: Path) -> None:
+    from netspec.export import picklefile
+    picklefile.verify(path)
+
+
+def _verify_sonata(path: Path) -> None:
+    from netspec.export import sonatafile
+    sonatafile.verify(path)
+
+
+def _verify_json(path: Path) -> None:
+    from netspec.export import summaryfile
+    summaryfile.verify(path)
+
+
+#: format name → writer.
+WRITERS: dict[str, Writer] = {
+    "nix": _nix,
+    "pickle": _pickle,
+    "sonata": _sonata,
+    "summary": _summary,
+}
+
+#: format name → check run on the staged file before it may be published.
+VERIFIERS: dict[str, Callable[[Path], None]] = {
+    "nix": _verify_nix,
+    "pickle": _verify_pickle,
+    "sonata": _verify_sonata,
+    "summary": _verify_json,
+}
+
+#: Formats that hold no recorded data (written after the data files, with their timings).
+_DOCUMENT_FORMATS = frozenset({"summary"})
+
+
+def summarise(data: Mapping[str, RecordedData], duration_ms: float) -> dict[str, Any]:
+    """Per target: size, spike count and mean rate in Hz; see :mod:`netspec.export.summaryfile`."""
+    from netspec.export.summaryfile import summarise as _summarise
+    return _summarise(data, duration_ms)
+
+
+def select(export: Export, data: Mapping[str, RecordedData]) -> list[RecordedData]:
+    """The recorded data ``export`` writes: its target, or every recorded Population."""
+    if export.target is not None:
+        if export.target not in data:
+            raise UsageError(
+                f"export {export.path!r} names target {export.target!r}, which recorded "
+                f"nothing (recorded: {', '.join(sorted(data)) or 'nothing'})")
+        chosen = [data[export.target]]
+    else:
+        chosen = [d for d in data.values() if d.kind == "population"]
+    variables = export.variables
+    if variables is not None:
+        chosen = [d.select(variables) for d in chosen]
+    if export.format == "sonata":
+        chosen = [d for d in chosen if d.spike_times is not None or export.target is not None]
+    return chosen
+
+
+def write_exports(plan: OutputPlan, exports: Sequence[Export],
+                  data: Mapping[str, RecordedData], summary: Mapping[str, Any],
+                  manifest: Mapping[str, Any]) -> dict[str, float]:
+    """Write every export, then ``manifest.json``, into ``plan``'s staging folder.
+
+    Data files come first; each ``summary`` document is written after them
+    with ``write_seconds`` (seconds per data file) added; the manifest gets
+    ``write_seconds`` and ``outputs`` (format, bytes and sha256 of every file).
+    Each file is verified as it is written. Nothing is published: call
+    ``plan.publish()``. Returns the seconds spent writing each file (path →
+    seconds, verification included).
+    """
+    from netspec.export import manifest as manifest_module
+
+    unknown = sorted({e.format for e in exports} - WRITERS.keys())
+    if unknown:
+        raise UsageError(f"unknown export format(s) {', '.join(map(repr, unknown))} "
+                         f"(known: {', '.join(sorted(WRITERS))})")
+    seconds: dict[str, float] = {}
+    ordered = ([e for e in exports if e.format not in _DOCUMENT_FORMATS]
+               + [e for e in exports if e.format in _DOCUMENT_FORMATS])
+    for export in ordered:
+        started = time.perf_counter()
+        if export.format in _DOCUMENT_FORMATS:
+            chosen: list[RecordedData] = []
+            document: Mapping[str, Any] = {**summary, "write_seconds": dict(seconds)}
+        else:
+            chosen, document = select(export, data), summary
+        with _os_errors(plan, export.path):
+            WRITERS[export.format](plan.staged(export.path), chosen, document)
+        plan.verify(export.path, VERIFIERS.get(export.format))
+        seconds[export.path] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with _os_errors(plan, MANIFEST):
+        outputs = {
+            e.path: {"format": e.format,
+                     "bytes": plan.staged(e.path).stat().st_size,
+                     "sha256": manifest_module.sha256_file(plan.staged(e.path))}
+            for e in exports
+        }
+        manifest_module.write(plan.staged(MANIFEST),
+                              {**manifest, "write_seconds": dict(seconds), "outputs": outputs})
+    plan.verify(MANIFEST, VERIFIERS["summary"])
+    seconds[MANIFEST] = time.perf_counter() - started
+    return seconds
+
+
+@contextmanager
+def _os_errors(plan: OutputPlan, path: str) -> Iterator[None]:
+    """Turn an OSError raised while writing ``path`` into an OutputError naming it."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"cannot write {plan.final(path)}: {os_message(exc)}") from exc

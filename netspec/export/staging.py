@@ -1,0 +1,301 @@
+"""Atomic publishing of a run's outputs.
+
+:func:`prepare` runs BEFORE the simulation, so that a run that could not save
+its results fails in a second, not after an hour:
+
+* the output folder is created if needed and shown to be writable (a file is
+  written, fsynced and removed in it);
+* no export's final path, nor ``manifest.json``, may exist unless ``force``
+  (:class:`~netspec.errors.OutputExistsError` lists them all);
+* a hidden staging folder ``.netspec-staging-<random>`` is made inside it.
+
+Writers write into the staging folder (:meth:`OutputPlan.staged`); each file
+is verified (:meth:`OutputPlan.verify`); :meth:`OutputPlan.publish` fsyncs
+every file and ``os.replace``-s it to its final name (the manifest last), then
+removes the staging folder. Nothing is published unless every planned file was
+written and verified; if a rename fails, the files already moved are put back
+(previous versions included, under ``force``). :meth:`OutputPlan.abort`
+removes the staging folder; leaving the plan's ``with`` block without
+publishing (an exception, Ctrl-C) aborts, so no half-written file is ever
+left under a final name.
+
+OS errors (EACCES, ENOSPC, EROFS, …) become :class:`~netspec.errors.OutputError`
+naming the path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Protocol
+
+from netspec.errors import Interrupted, OutputError, OutputExistsError, UsageError
+
+MANIFEST = "manifest.json"
+STAGING_PREFIX = ".netspec-staging-"
+
+
+class ExportLike(Protocol):
+    """What staging needs of an export entry: its path, relative to the output folder."""
+
+    @property
+    def path(self) -> str: ...
+
+
+def os_message(exc: OSError) -> str:
+    """``strerror`` of an OSError (with its errno name), or its text."""
+    if exc.errno is not None and exc.strerror:
+        return f"{exc.strerror} [{errno.errorcode.get(exc.errno, exc.errno)}]"
+    return str(exc) or type(exc).__name__
+
+
+def _relative(path: str) -> PurePosixPath:
+    rel = PurePosixPath(path.replace("\\", "/"))
+    if rel.is_absolute() or not rel.parts or ".." in rel.parts or rel.parts[0].startswith(
+            STAGING_PREFIX):
+        raise UsageError(f"export path {path!r} must be relative and stay inside the "
+                         "output folder")
+    return rel
+
+
+class OutputPlan:
+    """The outputs of one run, staged in a hidden folder until :meth:`publish`."""
+
+    def __init__(self, out_dir: Path, staging: Path, paths: Iterable[PurePosixPath],
+                 created: list[Path], force: bool) -> None:
+        self.out_dir = out_dir
+        self.staging = staging
+        self.paths: tuple[PurePosixPath, ...] = tuple(paths)  # manifest last
+        self.force = force
+        self._created = created  # folders prepare() created, deepest last
+        self._verified: set[PurePosixPath] = set()
+        self._done = False
+        self.published: list[Path] = []
+
+    # -- writing ------------------------------------------------------------------------
+
+    def staged(self, path: str) -> Path:
+        """Where the writer of ``path`` (as given in the spec) writes; its folder exists."""
+        rel = self._planned(path)
+        target = self.staging.joinpath(*rel.parts)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {target.parent}: {os_message(exc)}") from exc
+        return target
+
+    def final(self, path: str) -> Path:
+        """The final location of ``path``."""
+        return self.out_dir.joinpath(*self._planned(path).parts)
+
+    def verify(self, path: str, check: Callable[[Path], None] | None = None) -> None:
+        """Check the staged file of ``path`` (non-empty, then ``check``) and mark it ready."""
+        rel = self._planned(path)
+        staged = self.staging.joinpath(*rel.parts)
+        final = self.out_dir.joinpath(*rel.parts)
+        try:
+            size = staged.stat().st_size
+        except OSError as exc:
+            raise OutputError(f"{final} was not written: {os_message(exc)}") from exc
+        if size == 0:
+            raise OutputError(f"{final} was written empty")
+        if check is not None:
+            try:
+                check(staged)
+            except OSError as exc:
+                raise OutputError(f"{final} cannot be read back: {os_message(exc)}") from exc
+            except Exception as exc:
+                raise OutputError(f"{final} cannot be read back: {exc}") from exc
+        self._verified.add(rel)
+
+    def _planned(self, path: str) -> PurePosixPath:
+        rel = _relative(path)
+        if rel not in self.paths:
+            raise UsageError(f"{path!r} is not one of the planned outputs "
+                             f"({', '.join(sorted(map(str, self.paths)))})")
+        if self._done:
+            raise UsageError("the output plan was already published or aborted")
+        return rel
+
+    # -- publishing ---------------------------------------------------------------------
+
+    def publish(self) -> list[Path]:
+        """Move every staged file to its final name; return the final paths.
+
+        Raises :class:`OutputError` (and publishes nothing) if a planned file
+        was not verified or a file cannot be moved, and
+        :class:`OutputExistsError` if, without ``force``, a final path appeared
+        since :func:`prepare`.
+        """
+        if self._done:
+            raise UsageError("the output plan was already published or aborted")
+        missing = [p for p in self.paths if p not in self._verified]
+        if missing:
+            raise OutputError("not published, these outputs were not written and verified: "
+                              + ", ".join(str(self.out_dir.joinpath(*p.parts)) for p in missing))
+        finals = [self.out_dir.joinpath(*p.parts) for p in self.paths]
+        if not self.force:
+            existing = [f for f in finals if os.path.lexists(f)]
+            if existing:
+                raise OutputExistsError(_exists_message(existing))
+        for rel in self.paths:
+            staged = self.staging.joinpath(*rel.parts)
+            _fsync_file(staged)
+        backup = self.staging / ".previous"
+        moved: list[tuple[Path, Path, Path | None]] = []  # (final, staged, backup of old)
+        try:
+            for rel, final in zip(self.paths, finals, strict=True):
+                staged = self.staging.joinpath(*rel.parts)
+                self._make_parent(final)
+                old: Path | None = None
+                if os.path.lexists(final):
+                    old = backup.joinpath(*rel.parts)
+                    old.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(final, old)
+                try:
+                    os.replace(staged, final)
+                except OSError:
+                    if old is not None:
+                        os.replace(old, final)
+                    raise
+                moved.append((final, staged, old))
+            for folder in {f.parent for f in finals}:
+                _fsync_dir(folder)
+        except OSError as exc:
+            self._roll_back(moved)
+            raise OutputError(f"cannot publish outputs into {self.out_dir}: "
+                              f"{os_message(exc)}; nothing was published") from exc
+        self._done = True
+        self.published = finals
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return finals
+
+    def _make_parent(self, final: Path) -> None:
+        parent = final.parent
+        if not parent.is_dir():
+            missing = [p for p in [parent, *parent.parents] if not p.exists()]
+            parent.mkdir(parents=True, exist_ok=True)
+            self._created.extend(reversed(missing))
+
+    @staticmethod
+    def _roll_back(moved: list[tuple[Path, Path, Path | None]]) -> None:
+        for final, staged, old in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.replace(final, staged)
+                if old is not None:
+                    os.replace(old, final)
+
+    def abort(self) -> None:
+        """Remove the staging folder and the folders :func:`prepare` created, if empty."""
+        if self._done:
+            return
+        self._done = True
+        shutil.rmtree(self.staging, ignore_errors=True)
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+
+    def __enter__(self) -> OutputPlan:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self._done:
+            self.abort()
+        if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, Interrupted):
+            raise Interrupted("interrupted; no output was published") from exc
+
+
+def prepare(exports: Iterable[ExportLike], out_dir: Path, force: bool) -> OutputPlan:
+    """Check that the outputs of ``exports`` can be written to ``out_dir``; stage them.
+
+    Raises :class:`OutputExistsError` listing every output (``manifest.json``
+    included) that exists when ``force`` is false, :class:`OutputError` when
+    the folder cannot be created or written or an output's place is taken by
+    a folder, :class:`UsageError` for a duplicate or escaping path.
+    """
+    rels: list[PurePosixPath] = []
+    for export in exports:
+        rel = _relative(str(export.path))
+        if rel in rels or rel == PurePosixPath(MANIFEST):
+            raise UsageError(f"two outputs would be written to {str(rel)!r}")
+        rels.append(rel)
+    rels.append(PurePosixPath(MANIFEST))
+
+    out_dir = Path(out_dir).absolute()
+    if os.path.lexists(out_dir) and not out_dir.is_dir():
+        raise OutputError(f"output folder {out_dir} exists and is not a folder")
+    finals = [out_dir.joinpath(*r.parts) for r in rels]
+    existing = [f for f in finals if os.path.lexists(f)]
+    blocked = [f for f in existing if f.is_dir() and not f.is_symlink()]
+    if blocked:
+        raise OutputError("cannot write outputs where folders are: "
+                          + ", ".join(map(str, blocked)))
+    for f in finals:
+        for parent in f.relative_to(out_dir).parents:
+            place = out_dir / parent
+            if parent != Path(".") and os.path.lexists(place) and not place.is_dir():
+                raise OutputError(f"cannot write {f}: {place} is a file, not a folder")
+    if existing and not force:
+        raise OutputExistsError(_exists_message(existing))
+
+    created = [p for p in [out_dir, *out_dir.parents] if not p.exists()][::-1]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+    except OSError as exc:
+        _remove_empty(created)
+        raise OutputError(f"cannot write into output folder {out_dir}: "
+                          f"{os_message(exc)}") from exc
+    plan = OutputPlan(out_dir, staging, rels, created, force)
+    probe = staging / ".probe"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"netspec")
+            f.flush()
+            os.fsync(f.fileno())
+        probe.unlink()
+    except OSError as exc:
+        plan.abort()
+        raise OutputError(f"cannot write into output folder {out_dir}: "
+                          f"{os_message(exc)}") from exc
+    return plan
+
+
+def _exists_message(existing: list[Path]) -> str:
+    return ("outputs exist (use --force to overwrite): "
+            + ", ".join(str(p) for p in existing))
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _fsync_file(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise OutputError(f"cannot open staged file {path}: {os_message(exc)}") from exc
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot flush {path} to disk: {os_message(exc)}") from exc
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform/filesystem can fsync a folder
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

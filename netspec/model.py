@@ -1,0 +1,250 @@
+"""Stage 3's output — the resolved network: one intermediate form every later stage walks.
+
+Every value here is final: expressions evaluated, quantities converted to
+PyNN's unit for their parameter, references checked, external files read.
+The translator (:mod:`netspec.plan`) turns this into PyNN calls, for running
+and for emitting a script alike, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from netspec.diagnostics import SpecPath
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a model object was written in the spec."""
+
+    file: str
+    line: int
+    column: int
+    path: SpecPath
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class RandomValue:
+    """``{distribution: NAME, …}``: becomes a PyNN ``RandomDistribution``."""
+
+    distribution: str
+    parameters: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class ArrayValue:
+    """A numeric array (spike times, current steps, connection lists).
+
+    ``file`` is the external file it was read from (absolute), if any.
+    """
+
+    data: np.ndarray
+    file: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArrayValue) and np.array_equal(self.data, other.data)
+
+    def __hash__(self) -> int:
+        return hash(self.data.tobytes())
+
+
+@dataclass(frozen=True)
+class SpikeTrains:
+    """``spike_times`` of a spike source: one train for every cell, or one per cell."""
+
+    trains: tuple[ArrayValue, ...]
+    per_cell: bool
+    file: str | None = None
+
+
+Value = float | int | bool | str | RandomValue | ArrayValue | SpikeTrains | tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A typed PyNN object with keyword parameters (structure, STDP rule, connector…)."""
+
+    type: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """``simulation:`` in PyNN units (ms). ``seed_given`` is false when netspec drew it."""
+
+    timestep: float
+    duration: float
+    min_delay: float
+    max_delay: float
+    seed: int
+    seed_given: bool
+    nest: Mapping[str, Any] = field(default_factory=dict)
+    spinnaker: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Population:
+    """A PyNN ``Population``."""
+
+    name: str
+    size: int
+    cell_type: str
+    parameters: Mapping[str, Value]
+    initial_values: Mapping[str, Value]
+    structure: Component | None
+    label: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class View:
+    """A PyNN ``PopulationView`` of a population or of another view.
+
+    ``selector`` is what the spec wrote (``slice``: ``(start, stop, step)``;
+    ``indices``: a tuple; ``mask``: a tuple of booleans), applied to ``parent``.
+    ``indices`` are the cells of the root ``population`` the view holds.
+    """
+
+    name: str
+    parent: str
+    population: str
+    kind: str
+    selector: tuple[Any, ...]
+    indices: tuple[int, ...]
+    label: str
+    origin: Origin
+
+    @property
+    def size(self) -> int:
+        """Number of cells in the view."""
+        return len(self.indices)
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """A PyNN ``Assembly`` of populations and views."""
+
+    name: str
+    members: tuple[str, ...]
+    size: int
+    label: str
+    origin: Origin
+
+
+Target = Population | View | Assembly
+
+
+@dataclass(frozen=True)
+class Synapse:
+    """A synapse type. For ``STDPMechanism``, ``timing``/``weight`` hold the rules."""
+
+    type: str
+    parameters: Mapping[str, Value]
+    timing_dependence: Component | None = None
+    weight_dependence: Component | None = None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A PyNN ``Projection``."""
+
+    name: str
+    pre: str
+    post: str
+    connector: Component
+    synapse: Synapse
+    receptor_type: str
+    label: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """A current source injected into ``target``."""
+
+    name: str
+    type: str
+    parameters: Mapping[str, Value]
+    target: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Recording:
+    """``target.record(variables)``, optionally on a subset given by ``indices``."""
+
+    name: str
+    target: str
+    indices: tuple[int, ...] | None
+    variables: tuple[str, ...]
+    sampling_interval: float | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Export:
+    """One output file, relative to the run's output folder."""
+
+    format: str
+    path: str
+    target: str | None
+    variables: tuple[str, ...] | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Network:
+    """A resolved, checked spec."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+    simulation: Simulation
+    populations: Mapping[str, Population]
+    views: Mapping[str, View | Assembly]
+    projections: Mapping[str, Projection]
+    stimuli: Mapping[str, Stimulus]
+    recordings: Mapping[str, Recording]
+    exports: tuple[Export, ...]
+    file: str
+    spec_text: str
+    spec_sha256: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def target(self, name: str) -> Target:
+        """The population, view or assembly called ``name``."""
+        if name in self.populations:
+            return self.populations[name]
+        return self.views[name]
+
+    def root_population(self, name: str) -> Population:
+        """The population under a population or view (not an assembly)."""
+        target = self.target(name)
+        if isinstance(target, View):
+            return self.populations[target.population]
+        if isinstance(target, Assembly):
+            raise TypeError(f"{name} is an assembly")
+        return target
+
+    def cell_types_of(self, name: str) -> tuple[str, ...]:
+        """The cell types a target holds (an assembly may hold several)."""
+        target = self.target(name)
+        if isinstance(target, Assembly):
+            kinds: list[str] = []
+            for member in target.members:
+                for kind in self.cell_types_of(member):
+                    if kind not in kinds:
+                        kinds.append(kind)
+            return tuple(kinds)
+        return (self.root_population(name).cell_type,)
+
+    def size_of(self, name: str) -> int:
+        """Number of cells in a population, view or assembly."""
+        return self.target(name).size

@@ -1,0 +1,268 @@
+"""Stage 5 — translate: the resolved network → a *plan* of PyNN calls.
+
+A plan is a list of steps, each an assignment or a call over a tiny expression
+tree (:class:`Sym`, :class:`Call`, :class:`Lit` …). The same plan is executed
+against a PyNN module by :mod:`netspec.execute` (``netspec run``) and rendered
+as Python by :mod:`netspec.emit` (``netspec compile``), so the script a user
+reads and the run they get cannot drift apart.
+
+The plan fixes the order of every host-side random draw: populations in spec
+order (parameters, then ``initialize``), then projections in spec order, each
+drawing from the one ``NumpyRNG(seed, parallel_safe=True)`` when the backend
+takes host RNGs. Backend differences come from a profile
+(:mod:`netspec.backends`), never from branches here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from netspec.model import (
+    ArrayValue,
+    Assembly,
+    Component,
+    Network,
+    Origin,
+    Population,
+    RandomValue,
+    SpikeTrains,
+    View,
+)
+
+#: Connectors whose constructor takes ``rng=`` (they draw random numbers on the host).
+RNG_CONNECTORS = frozenset({
+    "FixedProbabilityConnector", "DistanceDependentProbabilityConnector",
+    "DisplacementDependentProbabilityConnector", "IndexBasedProbabilityConnector",
+    "FixedNumberPreConnector", "FixedNumberPostConnector", "FixedTotalNumberConnector",
+    "SmallWorldConnector",
+})
+
+
+# ---------------------------------------------------------------- expression tree
+@dataclass(frozen=True)
+class Sym:
+    """A name: a variable of the plan or a dotted name in the namespace (``sim.Population``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal value (number, text, bool, None, tuple, list, numpy array, slice)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Call:
+    """``func(*args, **kwargs)``."""
+
+    func: Sym | Attr
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Attr:
+    """``obj.name``."""
+
+    obj: Any
+    name: str
+
+
+@dataclass(frozen=True)
+class LoadArray:
+    """An array read from a file at run time (``np.load`` / ``np.loadtxt``)."""
+
+    file: str
+    data: np.ndarray = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """``target = expr`` (or just ``expr`` when ``target`` is None), from ``origin``."""
+
+    expr: Any
+    target: str | None = None
+    origin: Origin | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything ``run`` and ``compile`` do, in order.
+
+    ``objects`` maps each spec name (population, view, assembly, projection)
+    to the plan variable that holds its PyNN object.
+    """
+
+    network: Network
+    backend: str
+    imports: tuple[str, ...]
+    setup: tuple[Step, ...]
+    build: tuple[Step, ...]
+    objects: Mapping[str, str]
+    duration: float
+
+
+class Profile(Protocol):
+    """What the plan needs from a backend profile (see :mod:`netspec.backends`)."""
+
+    name: str
+    pynn_module: str
+    host_rng: bool
+
+    def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
+    def population_kwargs(self, network: Network, population: Population,
+                          index: int) -> dict[str, Any]: ...
+
+
+def variable(name: str) -> str:
+    """The Python variable that holds spec object ``name`` (slugs may contain '-')."""
+    out = name.replace("-", "_")
+    return out if not out[0].isdigit() else f"_{out}"
+
+
+def build_plan(network: Network, profile: Profile) -> Plan:
+    """The plan of PyNN calls for ``network`` on the backend of ``profile``."""
+    return _Planner(network, profile).plan()
+
+
+class _Planner:
+    def __init__(self, network: Network, profile: Profile) -> None:
+        self.network = network
+        self.profile = profile
+        self.steps: list[Step] = []
+        self.objects: dict[str, str] = {}
+        self.used: set[str] = {"sim", "np", "rng", "RandomDistribution", "NumpyRNG",
+                               "Sequence", "space"}
+
+    def name_for(self, spec_name: str) -> str:
+        base = variable(spec_name)
+        candidate = base
+        n = 2
+        while candidate in self.used:
+            candidate = f"{base}_{n}"
+            n += 1
+        self.used.add(candidate)
+        self.objects[spec_name] = candidate
+        return candidate
+
+    def rng(self) -> tuple[tuple[str, Any], ...]:
+        return (("rng", Sym("rng")),) if self.profile.host_rng else ()
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, RandomValue):
+            return Call(Sym("RandomDistribution"), (Lit(value.distribution),),
+                        (*((k, Lit(v)) for k, v in value.parameters.items()), *self.rng()))
+        if isinstance(value, SpikeTrains):
+            trains = [Call(Sym("Sequence"), (self.array(t),)) for t in value.trains]
+            return Lit(trains) if value.per_cell else trains[0]
+        if isinstance(value, ArrayValue):
+            return self.array(value)
+        if isinstance(value, Component):
+            return self.component(value, Sym(f"space.{value.type}"))
+        return Lit(value)
+
+    def array(self, value: ArrayValue) -> Any:
+        if value.file is not None and value.file.endswith(".npy") and value.data.ndim == 1:
+            return LoadArray(value.file, value.data)
+        return Lit(value.data)
+
+    def component(self, component: Component, func: Sym) -> Call:
+        return Call(func, (), tuple((k, self.value(v)) for k, v in component.parameters.items()))
+
+    def plan(self) -> Plan:
+        network, sim = self.network, self.network.simulation
+        setup = [Step(Call(Sym("sim.setup"), (), tuple(
+            (k, Lit(v)) for k, v in self.profile.setup_kwargs(network).items())),
+            comment="simulator settings")]
+        if self.profile.host_rng:
+            setup.append(Step(Call(Sym("NumpyRNG"), (), (("seed", Lit(sim.seed)),
+                                                         ("parallel_safe", Lit(True)))),
+                              target="rng",
+                              comment="one RNG for every host-side draw, in spec order"))
+        for index, population in enumerate(network.populations.values()):
+            self.population(population, index)
+        for view in network.views.values():
+            self.view(view)
+        for projection in network.projections.values():
+            synapse = projection.synapse
+            kwargs: list[tuple[str, Any]] = [
+                (k, self.value(v)) for k, v in synapse.parameters.items()]
+            for rule, component in (("timing_dependence", synapse.timing_dependence),
+                                    ("weight_dependence", synapse.weight_dependence)):
+                if component is not None:
+                    kwargs.insert(0, (rule, self.component(component,
+                                                           Sym(f"sim.{component.type}"))))
+            connector = projection.connector
+            connector_call = Call(
+                Sym(f"sim.{connector.type}"), (),
+                (*((k, self.value(v)) for k, v in connector.parameters.items()),
+                 *(self.rng() if connector.type in RNG_CONNECTORS else ())))
+            self.steps.append(Step(
+                Call(Sym("sim.Projection"),
+                     (Sym(self.objects[projection.pre]), Sym(self.objects[projection.post]),
+                      connector_call, Call(Sym(f"sim.{synapse.type}"), (), tuple(kwargs))),
+                     (("receptor_type", Lit(projection.receptor_type)),
+                      ("label", Lit(projection.label)))),
+                target=self.name_for(projection.name), origin=projection.origin))
+        for stimulus in network.stimuli.values():
+            source = self.name_for(stimulus.name)
+            self.steps.append(Step(Call(Sym(f"sim.{stimulus.type}"), (), tuple(
+                (k, self.value(v)) for k, v in stimulus.parameters.items())),
+                target=source, origin=stimulus.origin))
+            self.steps.append(Step(Call(Attr(Sym(source), "inject_into"),
+                                        (Sym(self.objects[stimulus.target]),)),
+                                   origin=stimulus.origin))
+        for recording in network.recordings.values():
+            target: Any = Sym(self.objects[recording.target])
+            if recording.indices is not None:
+                target = Call(Attr(target, "__getitem__"),
+                              (Lit(np.asarray(recording.indices, dtype=int)),))
+            kwargs2: tuple[tuple[str, Any], ...] = ()
+            if recording.sampling_interval is not None:
+                kwargs2 = (("sampling_interval", Lit(recording.sampling_interval)),)
+            self.steps.append(Step(Call(Attr(target, "record"),
+                                        (Lit(list(recording.variables)),), kwargs2),
+                                   origin=recording.origin))
+        return Plan(network, self.profile.name, (self.profile.pynn_module,), tuple(setup),
+                    tuple(self.steps), dict(self.objects), sim.duration)
+
+    def population(self, population: Population, index: int) -> None:
+        name = self.name_for(population.name)
+        cell = Call(Sym(f"sim.{population.cell_type}"), (), tuple(
+            (k, self.value(v)) for k, v in population.parameters.items()))
+        kwargs: list[tuple[str, Any]] = []
+        if population.structure is not None:
+            kwargs.append(("structure", self.value(population.structure)))
+        kwargs.append(("label", Lit(population.label)))
+        kwargs.extend((k, Lit(v)) for k, v in
+                      self.profile.population_kwargs(self.network, population, index).items())
+        self.steps.append(Step(Call(Sym("sim.Population"), (Lit(population.size), cell),
+                                    tuple(kwargs)),
+                               target=name, origin=population.origin))
+        if population.initial_values:
+            self.steps.append(Step(
+                Call(Attr(Sym(name), "initialize"), (), tuple(
+                    (k, self.value(v)) for k, v in population.initial_values.items())),
+                origin=population.origin))
+
+    def view(self, view: View | Assembly) -> None:
+        name = self.name_for(view.name)
+        if isinstance(view, Assembly):
+            call = Call(Sym("sim.Assembly"), tuple(Sym(self.objects[m]) for m in view.members),
+                        (("label", Lit(view.label)),))
+        else:
+            if view.kind == "slice":
+                selector: Any = Lit(slice(*view.selector))
+            else:
+                selector = Lit(np.asarray(view.selector,
+                                          dtype=bool if view.kind == "mask" else int))
+            call = Call(Sym("sim.PopulationView"), (Sym(self.objects[view.parent]), selector),
+                        (("label", Lit(view.label)),))
+        self.steps.append(Step(call, target=name, origin=view.origin))

@@ -1,0 +1,108 @@
+"""Render diagnostics for people (text), programs (JSON) and GitHub Actions annotations.
+
+Pure functions from diagnostics to text; the CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from netspec.diagnostics import Diagnostic
+
+FORMATS = ("text", "json", "github")
+
+
+def render(results: Sequence[tuple[str, Sequence[Diagnostic] | str]], fmt: str) -> str:
+    """``results`` pairs each spec path with its diagnostics, or with the text of the
+    error that kept it from being read."""
+    if fmt == "json":
+        return _json(results)
+    if fmt == "github":
+        return _github(results)
+    return _text(results)
+
+
+def _text(results: Sequence[tuple[str, Sequence[Diagnostic] | str]]) -> str:
+    lines: list[str] = []
+    bad = 0
+    count = 0
+    for file, outcome in results:
+        if isinstance(outcome, str):
+            lines.append(f"{file}: error: {outcome}")
+            bad += 1
+            continue
+        errors = [d for d in outcome if d.severity == "error"]
+        count += len(errors)
+        bad += bool(errors)
+        lines.extend(d.render() for d in outcome)
+        if not outcome:
+            lines.append(f"{file}: ok")
+    total = len(results)
+    if bad:
+        lines.append(f"{count} error{'s' * (count != 1)} in {bad} of {total} "
+                     f"spec{'s' * (total != 1)}")
+    return "\n".join(lines)
+
+
+def _json(results: Sequence[tuple[str, Sequence[Diagnostic] | str]]) -> str:
+    files = []
+    for file, outcome in results:
+        if isinstance(outcome, str):
+            files.append({"file": file, "valid": False, "readable": False, "error": outcome,
+                          "diagnostics": []})
+        else:
+            files.append({"file": file, "valid": not any(d.severity == "error" for d in outcome),
+                          "readable": True, "diagnostics": [d.as_dict() for d in outcome]})
+    return json.dumps({"valid": all(f["valid"] for f in files), "files": files}, indent=2)
+
+
+def _escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def _github(results: Sequence[tuple[str, Sequence[Diagnostic] | str]]) -> str:
+    lines = []
+    for file, outcome in results:
+        if isinstance(outcome, str):
+            lines.append(f"::error file={_escape(file, prop=True)}::{_escape(outcome)}")
+            continue
+        for d in outcome:
+            lines.append(
+                f"::{d.severity} file={_escape(d.file, prop=True)},line={d.line},col={d.column},"
+                f"title={d.code}::{_escape(d.message + (f' (at {d.path_text})' if d.path else ''))}")
+    return "\n".join(lines)
+
+
+def summary_table(summary: dict[str, object]) -> str:
+    """The seed notebook's closing table, for any network."""
+    times = summary.get("times_s", {})
+    assert isinstance(times, dict)
+    rows = [
+        ("Network", str(summary.get("network"))),
+        ("Backend", str(summary.get("backend"))),
+        ("Nodes", "1"),
+        ("Number of Neurons", str(summary.get("neurons"))),
+        ("Seed", str(summary.get("seed"))),
+    ]
+    populations = summary.get("populations") or {}
+    assert isinstance(populations, dict)
+    for name, info in populations.items():
+        rows.append((f"Rate of {name}", f"{info['mean_rate_hz']:g} Hz "
+                                        f"({info['spikes']} spikes, {info['size']} cells)"))
+    mapping = summary.get("mapping")
+    if isinstance(mapping, dict):
+        for key, value in mapping.items():
+            if not isinstance(value, dict):
+                rows.append((key.replace("_", " ").capitalize(), str(value)))
+    rows += [
+        ("Build time", f"{times.get('build', 0.0):g} s"),
+        ("Simulation time", f"{times.get('simulate', 0.0):g} s"),
+        ("Writing time", f"{times.get('write', 0.0):g} s"),
+    ]
+    width = max(22, *(len(k) for k, _ in rows))
+    title = f"--- {summary.get('network')} on {summary.get('backend')} ---"
+    return "\n".join([title, *(f"{k:<{width}} : {v}" for k, v in rows)])

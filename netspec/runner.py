@@ -1,0 +1,188 @@
+"""Stage 7 — run: build the plan on a backend, simulate in chunks, collect, export.
+
+Outputs are checked before the simulation starts (folder writable, nothing
+overwritten without ``force``) and published only when every file is complete
+(see :mod:`netspec.export.staging`). The library reports progress through a
+callback and never prints.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netspec import __version__
+from netspec.backends import BackendProfile, profile as get_profile
+from netspec.checks import MANIFEST, recorded_variables
+from netspec.errors import Interrupted
+from netspec.model import Network, Population
+from netspec.pipeline import load
+from netspec.plan import Plan, build_plan
+
+#: Simulated time per chunk aims at this many chunks per run (progress, Ctrl-C).
+CHUNKS = 50
+
+Progress = Callable[[float, float], None]
+
+
+@dataclass
+class RunResult:
+    """What a run produced. ``data`` maps each recorded target to its recorded data."""
+
+    network: Network
+    backend: str
+    out_dir: Path
+    files: list[Path]
+    summary: dict[str, Any]
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def block(self, name: str) -> Any:
+        """The recorded data of target ``name`` as a Neo Block, one SpikeTrain per neuron."""
+        from netspec.reader import to_block
+        return to_block(self.data[name])
+
+
+def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = None,
+        overrides: Mapping[str, Any] | None = None, force: bool = False,
+        progress: Progress | None = None, backend_options: Mapping[str, Any] | None = None,
+        command: Sequence[str] | None = None) -> RunResult:
+    """Load the spec at ``path``, run it on ``backend`` and write its exports under ``out``
+    (default ``results/<name>``).
+
+    Raises :class:`~netspec.errors.SpecError` for an invalid spec,
+    :class:`~netspec.errors.OutputExistsError` / :class:`~netspec.errors.OutputError`
+    before simulating when outputs cannot be written,
+    :class:`~netspec.errors.BackendUnavailableError`,
+    :class:`~netspec.errors.SimulationError` pointing at the spec object PyNN refused,
+    and :class:`~netspec.errors.Interrupted` on Ctrl-C (nothing published).
+    """
+    profile = get_profile(backend, dict(backend_options or {}))
+    network = load(path, overrides=overrides, backend=backend)
+    out_dir = Path(out) if out is not None else Path("results") / network.name
+    plan = build_plan(network, profile)
+    return execute_run(plan, profile, out_dir, force=force, progress=progress,
+                       command=list(command) if command is not None else list(sys.argv))
+
+
+def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bool,
+                progress: Progress | None, command: list[str]) -> RunResult:
+    """Run an already built ``plan``; see :func:`run`."""
+    from netspec import export
+    from netspec.execute import build, objects
+
+    network = plan.network
+    outputs = export.prepare(network.exports, out_dir, force=force)
+    try:
+        with outputs:
+            profile.prepare(network, outputs.staging)
+            sim = profile.import_sim()
+            started = time.perf_counter()
+            env = build(plan, sim)
+            built = time.perf_counter()
+            _simulate(sim, network, progress)
+            simulated = time.perf_counter()
+            pynn = objects(plan, env)
+            summary = _summary(network, profile, sim, built - started, simulated - built)
+            data: dict[str, Any] = {}
+            if profile.records_data:
+                data = {name: export.collect(pynn[name], sorted(variables), name=name,
+                                             t_stop=network.simulation.duration)
+                        for name, variables in _targets(network).items()}
+                summary["populations"] = export.summarise(
+                    {n: d for n, d in data.items() if n in _rated(network)},
+                    network.simulation.duration)
+            files = export.write_exports(
+                outputs, network.exports if profile.records_data else
+                tuple(e for e in network.exports if e.format == "summary"),
+                data, summary, _manifest(network, profile, command), started=simulated)
+            sim.end()
+    except KeyboardInterrupt as exc:
+        raise Interrupted("interrupted; nothing was written") from exc
+    return RunResult(network, profile.name, out_dir, files, summary, data)
+
+
+def _simulate(sim: Any, network: Network, progress: Progress | None) -> None:
+    duration, dt = network.simulation.duration, network.simulation.timestep
+    total_steps = round(duration / dt)
+    if progress is None:
+        sim.run(total_steps * dt)
+        return
+    chunk = max(1, math.ceil(total_steps / CHUNKS))
+    done = 0
+    progress(0.0, duration)
+    while done < total_steps:
+        steps = min(chunk, total_steps - done)
+        sim.run(steps * dt)
+        done += steps
+        progress(done * dt, duration)
+
+
+def _targets(network: Network) -> dict[str, set[str]]:
+    """Every target to collect, with the variables to collect from it."""
+    wanted: dict[str, set[str]] = {}
+    for export in network.exports:
+        if export.format == "summary":
+            continue
+        targets = [export.target] if export.target else [
+            r.target for r in network.recordings.values()]
+        for target in targets:
+            recorded = recorded_variables(network, target)
+            chosen = set(export.variables) & recorded if export.variables else recorded
+            wanted.setdefault(target, set()).update(chosen)
+    for name in _rated(network):
+        wanted.setdefault(name, set()).add("spikes")
+    return wanted
+
+
+def _rated(network: Network) -> list[str]:
+    """Populations and views whose mean rate the summary reports (spikes recorded)."""
+    names = [*network.populations, *(n for n, v in network.views.items()
+                                     if not hasattr(v, "members"))]
+    return [n for n in names if "spikes" in recorded_variables(network, n)]
+
+
+def _summary(network: Network, profile: BackendProfile, sim: Any, build_s: float,
+             simulate_s: float) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "network": network.name,
+        "backend": profile.name,
+        "seed": network.simulation.seed,
+        "seed_from_spec": network.simulation.seed_given,
+        "timestep_ms": network.simulation.timestep,
+        "duration_ms": network.simulation.duration,
+        "neurons": sum(p.size for p in network.populations.values()
+                       if not _is_source(p)),
+        "populations": {},
+        "times_s": {"build": build_s, "simulate": simulate_s},
+        "recorded_data": profile.records_data,
+    }
+    mapping = profile.mapping_report(sim)
+    if mapping:
+        summary["mapping"] = mapping
+    return summary
+
+
+def _is_source(population: Population) -> bool:
+    from netspec import pynn_catalogue
+    model = pynn_catalogue.cell_type(population.cell_type)
+    return bool(model and model.spike_source)
+
+
+def _manifest(network: Network, profile: BackendProfile, command: list[str]) -> dict[str, Any]:
+    from netspec.export.manifest import versions
+    return {
+        "netspec": __version__,
+        "spec": {"file": network.file, "sha256": network.spec_sha256, "text": network.spec_text,
+                 "overrides": dict(network.overrides)},
+        "resolved": {"name": network.name, "parameters": dict(network.parameters),
+                     "seed": network.simulation.seed},
+        "backend": profile.name,
+        "versions": versions(profile.name),
+        "command": command,
+        "manifest": MANIFEST,
+    }
