@@ -144,6 +144,9 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
     from netspec.report import summary_table
     from netspec.runner import run as run_spec
 
+    import warnings
+    # PyNN 0.13 calls NEST APIs that NEST 3.10 marks deprecated; users cannot act on that.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"nest(\.|$)")
     options = {k: v for k, v in (("virtual_board", virtual_board),
                                  ("board_address", board_address),
                                  ("spalloc_server", spalloc_server)) if v is not None}

@@ -91,8 +91,9 @@ def summary_table(summary: dict[str, object]) -> str:
     populations = summary.get("populations") or {}
     assert isinstance(populations, dict)
     for name, info in populations.items():
-        rows.append((f"Rate of {name}", f"{info['mean_rate_hz']:g} Hz "
-                                        f"({info['spikes']} spikes, {info['size']} cells)"))
+        if info.get("mean_rate_hz") is not None:
+            rows.append((f"Rate of {name}", f"{info['mean_rate_hz']:g} Hz "
+                                            f"({info['spike_count']} spikes, {info['size']} cells)"))
     mapping = summary.get("mapping")
     if isinstance(mapping, dict):
         for key, value in mapping.items():

@@ -79,7 +79,7 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
     outputs = export.prepare(network.exports, out_dir, force=force)
     try:
         with outputs:
-            profile.prepare(network, outputs.staging)
+            profile.prepare(network, out_dir)
             sim = profile.import_sim()
             started = time.perf_counter()
             env = build(plan, sim)
@@ -94,12 +94,14 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                                              t_stop=network.simulation.duration)
                         for name, variables in _targets(network).items()}
                 summary["populations"] = export.summarise(
-                    {n: d for n, d in data.items() if n in _rated(network)},
-                    network.simulation.duration)
-            files = export.write_exports(
-                outputs, network.exports if profile.records_data else
-                tuple(e for e in network.exports if e.format == "summary"),
-                data, summary, _manifest(network, profile, command), started=simulated)
+                    {n: data[n] for n in _rated(network)}, network.simulation.duration)
+            exports = network.exports if profile.records_data else tuple(
+                e for e in network.exports if e.format == "summary")
+            seconds = export.write_exports(outputs, exports, data, summary,
+                                           _manifest(network, profile, command))
+            outputs.publish()
+            summary["times_s"]["write"] = time.perf_counter() - simulated
+            files = [out_dir / path for path in seconds]
             sim.end()
     except KeyboardInterrupt as exc:
         raise Interrupted("interrupted; nothing was written") from exc

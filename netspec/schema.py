@@ -226,7 +226,8 @@ def _missing(source: SourceMap, path: SpecPath, instance: Mapping[str, Any],
     """Required keys that are missing; a misspelt one is left to its 'unknown key' message."""
     known = schema.get("properties", {})
     extra = [name for name in instance if name not in known]
-    missing, hints = [], []
+    missing: list[str] = []
+    hints: list[str] = []
     for name in required:
         if name in instance:
             continue
@@ -253,9 +254,7 @@ def _alternatives(error: Any, source: SourceMap) -> Iterator[Diagnostic]:
         yield source.diagnostic(path, "NS100", f"{where} fits more than one of the shapes "
                                                "allowed here; make it unambiguous")
         return
-    groups: dict[int, list[Any]] = {}
-    for sub in error.context:
-        groups.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+    groups = _branches(error)
     fitting = [i for i in sorted(groups) if not any(map(_mistyped, groups[i]))]
     if not fitting:
         schema = error.schema if isinstance(error.schema, Mapping) else {}
@@ -310,11 +309,16 @@ def _mistyped(error: Any) -> bool:
     if error.validator == "type":
         return True
     if error.validator in _ALTERNATIVES and error.context:
-        groups: dict[int, list[Any]] = {}
-        for sub in error.context:
-            groups.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
-        return all(any(map(_mistyped, group)) for group in groups.values())
+        return all(any(map(_mistyped, group)) for group in _branches(error).values())
     return False
+
+
+def _branches(error: Any) -> dict[int, list[Any]]:
+    """The errors of a failed ``oneOf``/``anyOf``, by the index of the branch they come from."""
+    groups: dict[int, list[Any]] = {}
+    for sub in error.context:
+        groups.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+    return groups
 
 
 def _bad_name(source: SourceMap, path: SpecPath, name: str, schema: Mapping[str, Any],
@@ -420,7 +424,7 @@ def _describe(schema: Mapping[str, Any]) -> str:
             if kind == "string" and "integer" in types:
                 words.append("an expression")
             elif kind == "string" and "number" in types:
-                words.append("a quantity or an expression")
+                words += ["a quantity", "an expression"]
             else:
                 words.append(_TYPE_WORDS.get(kind, kind))
         return _joined(words, "or")

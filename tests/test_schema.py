@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from netspec import schema
 from netspec.diagnostics import CODES, Diagnostic
-from netspec.loader import parse_spec_text
+from netspec.loader import SourceMap, parse_spec_text
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "schema" / "netspec.schema.json"
@@ -87,6 +90,20 @@ def test_objects_with_fixed_keys_refuse_unknown_keys() -> None:
         if "properties" in node and where.split("/")[-1] != "properties" \
                 and where not in open_objects:
             assert node.get("additionalProperties") is False, where
+
+
+def test_schema_module_imports_no_simulator_or_numpy() -> None:
+    tree = ast.parse((REPO / "netspec" / "schema.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"__future__", "collections", "functools", "importlib", "json",
+                        "pathlib", "re", "typing", "jsonschema", "referencing", "netspec"}
+    netspec_modules = {node.module for node in ast.walk(tree)
+                       if isinstance(node, ast.ImportFrom) and node.module
+                       and node.module.startswith("netspec")}
+    assert netspec_modules == {"netspec.diagnostics", "netspec.loader"}
 
 
 def va_text() -> str:
@@ -338,9 +355,6 @@ def test_odd_input_gives_diagnostics_not_exceptions(text: str) -> None:
         assert d.message and "\n" not in d.message
 
 
-hypothesis = pytest.importorskip("hypothesis")
-st = hypothesis.strategies
-
 _leaves = st.none() | st.booleans() | st.integers(-5, 2**32) | st.floats(allow_nan=False) \
     | st.sampled_from(["", "x", "cells", "${n}", "1 ms", "DCSource", "nix", "/a", "A b"])
 _keys = st.sampled_from(["cells", "type", "size", "cell_type", "slice", "mask", "indices",
@@ -354,10 +368,8 @@ _top = st.fixed_dictionaries({}, optional={
                            "wat"]})
 
 
-@hypothesis.given(_top)
-@hypothesis.settings(max_examples=300, deadline=None)
+@given(_top)
+@settings(max_examples=300, deadline=None)
 def test_any_data_gives_diagnostics_not_exceptions(data: dict[str, Any]) -> None:
-    from netspec.loader import SourceMap
-
     for d in schema.check(data, SourceMap("t.yaml")):
         assert d.code in CODES

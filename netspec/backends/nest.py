@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import warnings
+from types import ModuleType
 from typing import Any
 
 from netspec.backends import BackendProfile
@@ -21,6 +24,13 @@ class NestProfile(BackendProfile):
     host_rng = True
     install_hint = "pip install 'netspec[nest]'"
     simulator_distribution = "nest-simulator"
+
+    def import_sim(self) -> ModuleType:
+        """``pyNN.nest``, without NEST's start-up banner and PyNN's build warnings."""
+        os.environ.setdefault("PYNEST_QUIET", "1")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Cannot find nest-config")
+            return super().import_sim()
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]:
         """``sim.setup`` arguments: timing, threads, ``rng_seed`` and NEST's own options."""

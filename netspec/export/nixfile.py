@@ -36,11 +36,16 @@ SpikeTrain per neuron, annotated as PyNN annotates them.
 Neo converts every array annotation to a Python list item by item before NIX
 stores it (1 s per million spikes); :class:`_FastNixIO` hands 1-D numeric
 NumPy arrays to nixio whole instead, which stores the very same property.
+nixio's ``File.close`` runs a full ``gc.collect()``; the objects that already
+exist are frozen (``gc.freeze``) while a file is written so that it only scans
+the new ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -60,8 +65,26 @@ def write(path: Path, data: Sequence[RecordedData],
           summary: Mapping[str, Any] | None = None) -> None:
     """Write ``data`` (one or more targets) to a new NIX file at ``path``."""
     block = build_block(data)
-    with _fast_nixio_class()(str(path), mode="ow") as io:
+    with _gc_frozen(), _fast_nixio_class()(str(path), mode="ow") as io:
         io.write_block(block)
+
+
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keep the objects that exist now out of the ``gc.collect()`` nixio runs on close.
+
+    In a process holding a simulated network that full collection is most of the
+    cost of writing a small file (60 ms of 150 ms at n=1000); objects made while
+    writing are still collected.
+    """
+    if gc.get_freeze_count():  # someone else froze: leave their state alone
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def build_block(data: Sequence[RecordedData]) -> neo.Block:

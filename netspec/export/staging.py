@@ -15,9 +15,13 @@ every file and ``os.replace``-s it to its final name (the manifest last), then
 removes the staging folder. Nothing is published unless every planned file was
 written and verified; if a rename fails, the files already moved are put back
 (previous versions included, under ``force``). :meth:`OutputPlan.abort`
-removes the staging folder; leaving the plan's ``with`` block without
-publishing (an exception, Ctrl-C) aborts, so no half-written file is ever
-left under a final name.
+removes the staging folder.
+
+The plan is a context manager: leaving its ``with`` block normally publishes
+(if :meth:`~OutputPlan.publish` was not called already); leaving it by an
+exception or Ctrl-C aborts (Ctrl-C is re-raised as
+:class:`~netspec.errors.Interrupted`), so no half-written file is ever left
+under a final name.
 
 OS errors (EACCES, ENOSPC, EROFS, …) become :class:`~netspec.errors.OutputError`
 naming the path.
@@ -206,8 +210,15 @@ class OutputPlan:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if not self._done:
-            self.abort()
+        """Publish when the block ends normally (unless done already); abort otherwise."""
+        if exc is None:
+            if not self._done:
+                try:
+                    self.publish()
+                finally:
+                    self.abort()  # no-op once published
+            return
+        self.abort()
         if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, Interrupted):
             raise Interrupted("interrupted; no output was published") from exc
 

@@ -1,0 +1,49 @@
+"""Shared fixtures: where the specs are, and whether each backend can run here."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT / "specs"
+SHARED_VA = ROOT.parent / "shared" / "design" / "vogels_abbott_coba.yaml"
+VA = SHARED_VA if SHARED_VA.is_file() else SPECS / "vogels_abbott_coba.yaml"
+
+
+def has_module(name: str) -> bool:
+    """Whether ``name`` can be imported, without importing it here."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+HAS_NEST = has_module("pyNN") and has_module("nest")
+HAS_SPINNAKER = has_module("spynnaker")
+
+needs_nest = pytest.mark.skipif(not HAS_NEST, reason="PyNN and nest-simulator are not installed "
+                                                     "(pip install 'netspec[nest]')")
+
+
+def run_python(code: str, *, cwd: Path | None = None, timeout: float = 600) -> str:
+    """Run ``code`` in a fresh interpreter (NEST keeps global state); return stdout."""
+    env = {**os.environ, "PYNEST_QUIET": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout, env=env, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"subprocess failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def netspec_cli(*args: str, cwd: Path | None = None,
+                timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the ``netspec`` command line in a subprocess."""
+    env = {**os.environ, "PYNEST_QUIET": "1"}
+    return subprocess.run([sys.executable, "-m", "netspec", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=timeout, env=env, check=False)
