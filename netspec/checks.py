@@ -1,6 +1,7 @@
 """Stage 4 — checks across the resolved network: delays against the timestep and the
-delay range, and the export section (paths confined to the output folder, no
-two exports to one path, targets that record what the format writes).
+delay range, one sampling interval per population, and the export section (paths
+confined to the output folder, no two exports to one path, targets that record
+what the format writes).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "
 
 def check_network(network: Network, source: SourceMap) -> list[Diagnostic]:
     """Every cross-object problem of ``network``."""
-    return [*_delays(network, source), *_exports(network, source)]
+    return [*_delays(network, source), *_sampling(network, source),
+            *_exports(network, source)]
 
 
 def _delays(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
@@ -52,6 +54,30 @@ def _delays(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
                 yield source.diagnostic(
                     path, "NS403", f"delay {value:g} ms is not a multiple of the timestep "
                     f"({sim.timestep:g} ms)")
+
+
+def _sampling(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    """PyNN samples every analogue variable of one population at one interval
+    (``Population.record`` raises otherwise); an omitted interval is the timestep."""
+    first: dict[str, tuple[float, str]] = {}
+    for recording in network.recordings.values():
+        if not set(recording.variables) - {"spikes"}:
+            continue  # spikes have no sampling interval
+        interval = recording.sampling_interval or network.simulation.timestep
+        for population in sorted({p for p, _ in _cells(network, recording.target)}):
+            seen = first.setdefault(population, (interval, recording.name))
+            if abs(seen[0] - interval) > 1e-9:
+                given = recording.sampling_interval is not None
+                path = (*recording.origin.path, "sampling_interval") if given \
+                    else recording.origin.path
+                yield source.diagnostic(
+                    path, "NS405",
+                    f"recording '{recording.name}' samples population '{population}' every "
+                    f"{interval:g} ms{'' if given else ' (the timestep)'}, but recording "
+                    f"'{seen[1]}' samples it every {seen[0]:g} ms; PyNN samples all analogue "
+                    "variables of a population at one interval: give both the same "
+                    "sampling_interval")
+                break
 
 
 def recorded_variables(network: Network, target: str) -> set[str]:

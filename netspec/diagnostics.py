@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "NS402": "delay longer than max_delay",
     "NS403": "value is not a multiple of the timestep",
     "NS404": "timestep, duration or delay range invalid",
+    "NS405": "recordings of one population use different sampling intervals",
     # NS5xx: exports
     "NS501": "export path is absolute or leaves the output folder",
     "NS502": "two exports write the same path",
@@ -146,11 +147,10 @@ def format_path(path: Sequence[str | int]) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for a near miss among ``choices``, else ``''``."""
-    match = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    choices = sorted(choices)
+    match = [c for c in choices if c.lower() == word.lower()][:1]  # a wrong case first
     if not match:
-        lowered = {c.lower(): c for c in choices}
-        if word.lower() in lowered:
-            match = [lowered[word.lower()]]
+        match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 

@@ -65,7 +65,12 @@ def _eval(node: Any, env: Mapping[str, Any]) -> Any:
         head, *rest = node.name.split(".")
         value = env[head]
         for part in rest:
-            value = getattr(value, part)
+            try:
+                value = getattr(value, part)
+            except AttributeError:
+                module = getattr(value, "__name__", head)
+                raise _Missing(f"{module} does not provide {part}; this backend cannot run "
+                               "it") from None
         return value
     if isinstance(node, Attr):
         return getattr(_eval(node.obj, env), node.name)
@@ -81,14 +86,20 @@ def _eval(node: Any, env: Mapping[str, Any]) -> Any:
     return node
 
 
+class _Missing(Exception):  # noqa: N818 - reported as is
+    """The backend's PyNN module lacks a model the spec names."""
+
+
 def _diagnostic(step: Step, exc: Exception) -> Diagnostic:
     text = str(exc).strip().splitlines()
     reason = text[-1] if text else type(exc).__name__
+    if not isinstance(exc, _Missing):
+        reason = f"{type(exc).__name__}: {reason}"
     if step.origin is None:
         return Diagnostic("<setup>", 0, 0, "NS701",
-                          f"the simulator refused the settings: {type(exc).__name__}: {reason}")
+                          f"the simulator refused the settings: {reason}")
     origin = step.origin
     what = ".".join(str(p) for p in origin.path)
     return Diagnostic(origin.file, origin.line, origin.column, "NS701",
-                      f"the simulator refused {what}: {type(exc).__name__}: {reason}",
+                      f"the simulator refused {what}: {reason}",
                       origin.path)

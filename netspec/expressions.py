@@ -13,6 +13,7 @@ Inside ``${…}`` a number followed by a unit is a quantity (``${v_rest + 5 mV}`
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import operator
 import re
@@ -220,6 +221,12 @@ def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str,
         kind, value = tokens[i]
         if kind == "name" and value.startswith("__"):
             raise ExpressionError("NS208", f"names starting with '__' are not allowed: '{value}'")
+        if kind == "number" and i + 1 < len(tokens) and _unknown_unit(tokens[i + 1], lookup):
+            try:  # a number and then a name that is neither a unit nor a parameter
+                units.unit_named(tokens[i + 1][1])
+            except units.UnitError as exc:
+                raise ExpressionError("NS206", f"{exc} after {value} in "
+                                               f"'{source.strip()}'") from None
         if kind == "number" and i + 1 < len(tokens) and _is_unit(tokens[i + 1], lookup):
             j = i + 1
             unit_text = tokens[j][1]
@@ -247,6 +254,21 @@ def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str,
         out.append("**" if value == "^" else value)
         i += 1
     return " ".join(out), literals
+
+
+def _unknown_unit(token: tuple[str, str], lookup: Callable[[str], Any]) -> bool:
+    """Whether ``token`` is a name that is no function, parameter or unit."""
+    kind, value = token
+    if kind != "name" or value in FUNCTIONS or value.startswith("__") \
+            or keyword.iskeyword(value):
+        return False
+    try:
+        lookup(value)
+    except KeyError:
+        return not units.is_unit_name(value)
+    except (ExpressionError, AlreadyReported):
+        return False
+    return False
 
 
 def _is_unit(token: tuple[str, str], lookup: Callable[[str], Any]) -> bool:

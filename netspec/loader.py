@@ -41,6 +41,7 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _NULL = re.compile(r"(~|null|Null|NULL|)\Z")
+_YAML_TAG = "tag:yaml.org,2002:"
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
@@ -109,8 +110,10 @@ class _Composer(yaml.SafeLoader):
         else:
             tag = getattr(event, "tag", None)
             if tag not in (None, "!"):
+                shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
                 self.problems.append((event.start_mark, "NS012",
-                                      f"YAML tag '{tag}' is not allowed in a spec"))
+                                      f"YAML tag '{shown}' is not allowed in a spec; "
+                                      "remove it (values are typed by the spec language)"))
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _Stop(event.start_mark, "NS016", f"nesting deeper than {MAX_DEPTH} levels")
@@ -145,6 +148,9 @@ def read_spec_text(path: Path) -> tuple[str, list[Diagnostic]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "", [Diagnostic(name, 1, 1, "NS001", "the file is UTF-16 (it starts with a "
+                                                        "UTF-16 byte-order mark); save it as UTF-8")]
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return "", [Diagnostic(name, line, column, "NS001",
@@ -181,7 +187,13 @@ def parse_spec_text(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
             context = f" ({exc.context})" if exc.context else ""
-            raise _Stop(mark, "NS010", f"YAML syntax error: {problem}{context}") from None
+            opened = exc.context_mark
+            if exc.context and opened is not None and mark is not None \
+                    and opened.line != mark.line:
+                context = (f" ({exc.context} that starts at line {opened.line + 1}, "
+                           f"column {opened.column + 1})")
+            hint = "; indent with spaces, not tabs" if "'\\t'" in problem else ""
+            raise _Stop(mark, "NS010", f"YAML syntax error: {problem}{context}{hint}") from None
         except yaml.YAMLError as exc:
             raise _Stop(None, "NS010", f"YAML error: {exc}") from None
         finally:
@@ -193,6 +205,7 @@ def parse_spec_text(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
     builder = _Builder(source)
     problems = _problems(composer, file)
     try:
+        _check_expansion(root)
         data = builder.build(root, ())
     except _Stop as stop:
         line, column = _position(stop.mark)
@@ -221,6 +234,40 @@ def load_yaml(path: str | Path) -> LoadedSpec:
         raise SpecError(problems)
     data, source = parse_spec_text(text, str(path))
     return LoadedSpec(path, text, data, source)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse, before building anything, a document whose aliases expand it past
+    :data:`MAX_NODES` values; the position is that of the largest value too large."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(value) for _, value in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total  # an alias is the same node object: counted once here
+        return total
+
+    if size(root) <= MAX_NODES:
+        return
+    node = root
+    while True:
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [value for _, value in node.value] if isinstance(node, yaml.MappingNode)
+                    else [])
+        bigger = next((child for child in children if sizes[id(child)] > MAX_NODES), None)
+        if bigger is None:
+            break
+        node = bigger
+    raise _Stop(node.start_mark, "NS013",
+                f"this value expands to {sizes[id(node)]:,} values through aliases, more than "
+                f"the {MAX_NODES:,} a spec may hold (an alias bomb?)")
 
 
 def _position(mark: yaml.Mark | None) -> tuple[int, int]:
@@ -274,10 +321,11 @@ class _Builder:
             if key in seen:
                 line, column = _position(key_node.start_mark)
                 first = seen[key].start_mark.line + 1
+                where = f"lines {first} and {line}" if first != line else f"both on line {line}"
                 self.problems.append(Diagnostic(
                     self.source.file, line, column, "NS011",
-                    f"key '{key}' appears twice in this mapping (lines {first} and {line}); "
-                    "keep one", (*path, key)))
+                    f"key '{key}' appears twice in this mapping ({where}); keep one",
+                    (*path, key)))
                 continue
             seen[key] = key_node
             self.source.keys[(*path, key)] = _position(key_node.start_mark)

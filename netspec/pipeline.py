@@ -81,7 +81,7 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     for item in items:
         name, sep, value = item.partition("=")
         name = name.strip()
-        if not sep or not name.isidentifier():
+        if not sep or not name.isidentifier() or not value.strip():
             raise UsageError(f"--set takes NAME=VALUE, not '{item}'")
         out[name] = plain_scalar(value.strip())
     return out

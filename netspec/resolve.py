@@ -15,6 +15,7 @@ import math
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ class _Resolver:
         self.populations: dict[str, Population] = {}
         self.views: dict[str, View | Assembly] = {}
         self.declared: dict[str, str] = {}  # name → section, including skipped objects
+        self.cyclic: set[str] = set()  # views in a reported cycle
         self.timestep = 0.1
 
     # ------------------------------------------------------------------ helpers
@@ -134,15 +136,29 @@ class _Resolver:
                         "parameters refer to each other in a cycle: " + " → ".join(cycle))
             raise AlreadyReported(name)
         self.stack.append(name)
+        reported = len(self.diagnostics)
         try:
             value = self.generic(self.raw_parameters[name], ("parameters", name))
         except _Bad:
             self.failed.add(name)
+            if name in self.overrides:
+                self.blame_override(name, reported)
             raise AlreadyReported(name) from None
         finally:
             self.stack.pop()
         self.parameters[name] = value
         return value
+
+    def blame_override(self, name: str, since: int) -> None:
+        """Re-word what was reported about parameter ``name`` since diagnostic ``since``:
+        its value came from ``--set``, not from the line the position points at."""
+        own = ("parameters", name)
+        for i in range(since, len(self.diagnostics)):
+            found = self.diagnostics[i]
+            if found.path[:2] == own:
+                self.diagnostics[i] = replace(
+                    found, code="NS210",
+                    message=f"--set {name}={_set_text(self.overrides[name])}: {found.message}")
 
     def resolve_parameters(self) -> dict[str, Any]:
         for name in self.raw_parameters:
@@ -186,6 +202,12 @@ class _Resolver:
             inner = whole_expression(raw)
             if inner is not None:
                 return self.expression(inner, path)
+            if _NUMBER_TEXT.match(raw):  # before quantities: '1e-3' is a number, not 1 e-3
+                number = float(raw)
+                if not math.isfinite(number):
+                    self.report(path, "NS205", f"'{raw}' is not a finite number")
+                    raise _Bad
+                return number
             if units.is_quantity_text(raw):
                 try:
                     return units.parse_quantity(raw)
@@ -193,12 +215,6 @@ class _Resolver:
                     self.report(path, "NS206", f"{exc} in '{raw}'; write units like "
                                                "ms, mV, nS, nA, nF, Hz, um")
                     raise _Bad from None
-            if _NUMBER_TEXT.match(raw):
-                number = float(raw)
-                if not math.isfinite(number):
-                    self.report(path, "NS205", f"'{raw}' is not a finite number")
-                    raise _Bad
-                return number
             if has_interpolation(raw):
                 try:
                     return interpolate(raw, self.lookup)
@@ -240,7 +256,7 @@ class _Resolver:
                             f"{what.split(' ')[0]} needs {needs}")
                 raise _Bad from None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            shown = "a list" if isinstance(value, list) else repr(value)
+            shown = _kind(value)
             self.report(path, "NS211" if not integer else "NS212",
                         f"{what} must be {'a whole number' if integer else 'a number'}"
                         f"{' in ' + unit if unit and not integer else ''}, not {shown}")
@@ -260,13 +276,13 @@ class _Resolver:
     def boolean(self, raw: Any, path: SpecPath, what: str) -> bool:
         value = self.generic(raw, path)
         if not isinstance(value, bool):
-            self.report(path, "NS211", f"{what} must be true or false, not {value!r}")
+            self.report(path, "NS211", f"{what} must be true or false, not {_kind(value)}")
             raise _Bad
         return value
 
     def text(self, raw: Any, path: SpecPath, what: str) -> str:
         if not isinstance(raw, str):
-            self.report(path, "NS211", f"{what} must be text, not {raw!r}")
+            self.report(path, "NS211", f"{what} must be text, not {_kind(raw)}")
             raise _Bad
         if has_interpolation(raw):
             try:
@@ -591,6 +607,11 @@ class _Resolver:
             except _Bad:
                 bad = True
         if bad:
+            if size is not None:
+                # Keep it (invalid: the spec is refused anyway) so that what refers to it
+                # is still checked, and every problem is reported at once.
+                self.populations[name] = Population(name, size, model.name, parameters,
+                                                    initial, structure, name, self.origin(path))
             raise _Bad
         label = self.text(raw.get("label", name), (*path, "label"), "label")
         assert size is not None
@@ -651,8 +672,11 @@ class _Resolver:
         if name in self.views:
             return self.views[name]
         path: SpecPath = ("views", name)
+        if name in self.cyclic:
+            raise _Bad  # reported once, for the whole cycle
         if name in visiting:
             cycle = [*visiting[visiting.index(name):], name]
+            self.cyclic.update(cycle)
             self.report(path, "NS318", "views refer to each other in a cycle: "
                                        + " → ".join(cycle))
             raise _Bad
@@ -808,9 +832,7 @@ class _Resolver:
         try:
             post = self.target_name(raw.get("post"), (*path, "post"))
         except _Bad:
-            bad = True
-        if bad:
-            raise _Bad
+            raise _Bad from None  # the receptor type and weights depend on it
         post_models = self.cell_models(post)
         receptor = raw.get("receptor_type", "excitatory")
         receptor = self.text(receptor, (*path, "receptor_type"), "receptor_type")
@@ -831,10 +853,13 @@ class _Resolver:
                         f"'{post}' mixes cell types whose weights have different units "
                         f"({', '.join(sorted(str(k) for k in kinds))}); use one projection each")
             bad = True
-        try:
-            connector = self.connector(raw.get("connector", {}), (*path, "connector"), pre, post)
-        except _Bad:
-            bad, connector = True, Component("", {})
+        connector = Component("", {})
+        if pre:  # a connector's arguments may depend on the size of pre
+            try:
+                connector = self.connector(raw.get("connector", {}), (*path, "connector"), pre,
+                                           post)
+            except _Bad:
+                bad = True
         try:
             synapse = self.synapse(raw.get("synapse", {"type": "StaticSynapse"}),
                                    (*path, "synapse"), weight_unit or "uS")
@@ -925,8 +950,11 @@ class _Resolver:
                                                              else 2)
         width = 2 + (len(columns) if isinstance(columns, list) else 0)
         if data.size and data.shape[1] != width:
-            self.report(path, "NS316", f"conn_list rows have {data.shape[1]} values; with "
-                                       f"column_names {columns or []} they need {width}")
+            names = ", ".join(["pre", "post", *(str(c) for c in columns or [])])
+            hint = "" if columns else ("; name the extra columns with column_names, "
+                                       "e.g. [weight, delay]")
+            self.report(path, "NS316", f"conn_list rows have {data.shape[1]} values, but rows "
+                                       f"here are [{names}] ({width} values){hint}")
             raise _Bad
         for column, target in ((0, pre), (1, post)):
             if data.size:
@@ -1014,6 +1042,11 @@ class _Resolver:
                 raise _Bad
         params = self.parameters_of(raw, path, model, model.parameters, "parameter",
                                     exclude=("type", "target"))
+        dt = params.get("dt")
+        if isinstance(dt, float) and (dt <= 0 or not units.is_multiple(dt, self.timestep)):
+            self.report((*path, "dt"), "NS403", f"dt ({dt:g} ms) must be a positive multiple "
+                                                f"of the timestep ({self.timestep:g} ms)")
+            raise _Bad
         times, amplitudes = params.get("times"), params.get("amplitudes")
         if isinstance(times, ArrayValue) and isinstance(amplitudes, ArrayValue):
             if times.data.shape != amplitudes.data.shape:
@@ -1133,6 +1166,28 @@ class _Resolver:
             spec_sha256=hashlib.sha256(self.loaded.text.encode("utf-8")).hexdigest(),
             overrides=self.overrides,
         )
+
+
+def _kind(value: Any) -> str:
+    """A value as a message shows it: YAML's spelling, lists and mappings by kind."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, pq.Quantity):
+        return f"a quantity in {units.dimension_text(value)}"
+    return repr(value)
+
+
+def _set_text(value: Any) -> str:
+    """An override as it was (most likely) typed on the command line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _shown(value: Any) -> Any:

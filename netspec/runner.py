@@ -8,10 +8,12 @@ callback and never prints.
 
 from __future__ import annotations
 
-import math
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,10 @@ from netspec.model import Network, Population
 from netspec.pipeline import load
 from netspec.plan import Plan, build_plan
 
-#: Simulated time per chunk aims at this many chunks per run (progress, Ctrl-C).
-CHUNKS = 50
+#: Wall-clock seconds one chunk of simulation aims at (progress bar, Ctrl-C).
+CHUNK_SECONDS = 0.25
+#: Simulated milliseconds of the first chunk; later chunks adapt to CHUNK_SECONDS.
+FIRST_CHUNK_MS = 10.0
 
 Progress = Callable[[float, float], None]
 
@@ -84,7 +88,8 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
             started = time.perf_counter()
             env = build(plan, sim)
             built = time.perf_counter()
-            _simulate(sim, network, progress)
+            with _interruptible():
+                _simulate(profile, sim, network, progress)
             simulated = time.perf_counter()
             pynn = objects(plan, env)
             summary = _summary(network, profile, sim, built - started, simulated - built)
@@ -108,20 +113,59 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
     return RunResult(network, profile.name, out_dir, files, summary, data)
 
 
-def _simulate(sim: Any, network: Network, progress: Progress | None) -> None:
+def _simulate(profile: BackendProfile, sim: Any, network: Network,
+              progress: Progress | None) -> None:
+    """Advance in chunks of about :data:`CHUNK_SECONDS` of wall-clock time, so that the
+    progress bar moves and Ctrl-C is honoured within about a second."""
     duration, dt = network.simulation.duration, network.simulation.timestep
-    total_steps = round(duration / dt)
-    if progress is None:
-        sim.run(total_steps * dt)
-        return
-    chunk = max(1, math.ceil(total_steps / CHUNKS))
+    total = round(duration / dt)
+    chunk = max(1, min(total // 100, round(FIRST_CHUNK_MS / dt)))
     done = 0
-    progress(0.0, duration)
-    while done < total_steps:
-        steps = min(chunk, total_steps - done)
-        sim.run(steps * dt)
-        done += steps
-        progress(done * dt, duration)
+    if progress is not None:
+        progress(0.0, duration)
+    while done < total:
+        steps = min(chunk, total - done)
+        started = time.perf_counter()
+        if done == 0:
+            profile.advance(sim, round(steps * dt, 9), first=True)
+            done += steps
+        else:
+            with profile.running(sim):
+                while done < total:
+                    steps = min(chunk, total - done)
+                    started = time.perf_counter()
+                    profile.advance(sim, round(steps * dt, 9), first=False)
+                    done += steps
+                    chunk = _next_chunk(steps, time.perf_counter() - started, total)
+                    if progress is not None:
+                        progress(done * dt, duration)
+            break
+        chunk = _next_chunk(steps, time.perf_counter() - started, total)
+        if progress is not None:
+            progress(done * dt, duration)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Let Ctrl-C raise KeyboardInterrupt between chunks.
+
+    NEST installs its own SIGINT handler when imported, which swallows Ctrl-C;
+    Python's handler is put back for the simulation (main thread only).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _next_chunk(steps: int, seconds: float, total: int) -> int:
+    if seconds <= 0:
+        return min(total, steps * 2)
+    return max(1, min(total, steps * 2, int(steps * CHUNK_SECONDS / seconds)))
 
 
 def _targets(network: Network) -> dict[str, set[str]]:

@@ -22,6 +22,8 @@ from typing import Any
 import quantities as pq
 from quantities.registry import unit_registry
 
+from netspec.diagnostics import did_you_mean
+
 Quantity = pq.Quantity
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
@@ -32,6 +34,12 @@ _MAX_POWER = 12
 #: Names accepted besides those of the quantities registry.
 _ALIASES = {"Ohm": "ohm", "Mohm": "Mohm", "MOhm": "Mohm", "GOhm": "Gohm", "kOhm": "kohm",
             "um2": "um**2", "deg": "deg"}
+#: Units the quantities registry lacks, as (a unit it has, factor).
+_SCALED = {"nV": ("uV", 1e-3), "Gohm": ("Mohm", 1e3)}
+#: The units a spec usually needs, offered as near misses for an unknown unit.
+COMMON_UNITS = ("ms", "s", "us", "mV", "uV", "nV", "V", "nA", "pA", "uA", "nF", "pF", "uF",
+                "nS", "uS", "mS", "S", "Hz", "kHz", "um", "mm", "cm", "m", "deg", "rad",
+                "MOhm", "GOhm", "kOhm", "ohm")
 
 
 class UnitError(ValueError):
@@ -95,18 +103,30 @@ def _int_power(node: ast.AST, text: str) -> int:
 @lru_cache(maxsize=256)
 def unit_named(name: str) -> Any:
     """The quantities unit called ``name`` (``ms``, ``nS``, ``um``…)."""
+    given = name
     name = _ALIASES.get(name, name)
     if "*" in name:
         return parse_unit(name)
+    if name in _SCALED:
+        base, factor = _SCALED[name]
+        return factor * unit_named(base)
     if not _NAME.match(name) or name.startswith("_") or name == "dimensionless":
-        raise UnitError(f"unknown unit '{name}'")
+        raise UnitError(_unknown(given))
     try:
         unit = unit_registry[name]
     except (LookupError, SyntaxError, RecursionError):
-        raise UnitError(f"unknown unit '{name}'") from None
+        raise UnitError(_unknown(given)) from None
     if not isinstance(unit, pq.Quantity):
-        raise UnitError(f"unknown unit '{name}'")
+        raise UnitError(_unknown(given))
     return unit
+
+
+def _unknown(name: str) -> str:
+    same = [unit for unit in COMMON_UNITS if unit.lower() == name.lower()]
+    if same:  # case matters in units: mS is not ms
+        hint = " or ".join(f"'{unit}'" for unit in same)
+        return f"unknown unit '{name}' (did you mean {hint}?)"
+    return f"unknown unit '{name}'{did_you_mean(name, COMMON_UNITS)}"
 
 
 def is_unit_name(name: str) -> bool:
@@ -151,8 +171,15 @@ def magnitude_in(value: Any, unit: str | None) -> float:
 
 
 def is_multiple(value: float, step: float) -> bool:
-    """Whether ``value`` is a whole multiple of ``step`` (to a part in a million)."""
+    """Whether ``value`` is a whole multiple of ``step`` (to a part in a million).
+
+    Always true for a ``step`` that is not positive: that step is reported by itself.
+    """
+    if not step > 0:
+        return True
     ratio = value / step
+    if not math.isfinite(ratio):
+        return False
     return abs(ratio - round(ratio)) < 1e-6
 
 

@@ -9,6 +9,7 @@ one never imports a simulator.
 from __future__ import annotations
 
 import importlib
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -66,6 +67,15 @@ class BackendProfile:
             raise BackendUnavailableError(
                 f"the {self.name} backend needs {self.pynn_module}, which cannot be imported "
                 f"({exc}); install it with: {self.install_hint}") from exc
+
+    def running(self, sim: ModuleType) -> AbstractContextManager[Any]:
+        """A context held while the simulation advances chunk by chunk after the first."""
+        return nullcontext()
+
+    def advance(self, sim: ModuleType, milliseconds: float, *, first: bool) -> None:
+        """Advance the simulation by ``milliseconds``. The first chunk always goes through
+        PyNN's ``run`` (which connects recorders and does its own bookkeeping)."""
+        sim.run(milliseconds)
 
     def mapping_report(self, sim: ModuleType) -> dict[str, Any]:
         """What the backend used to run the network (SpiNNaker: chips and cores)."""

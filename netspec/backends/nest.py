@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import AbstractContextManager
 from types import ModuleType
 from typing import Any
 
@@ -31,6 +32,24 @@ class NestProfile(BackendProfile):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Cannot find nest-config")
             return super().import_sim()
+
+    def running(self, sim: ModuleType) -> AbstractContextManager[Any]:
+        """NEST's ``RunManager``: later chunks skip Simulate's per-call Prepare/Cleanup."""
+        import nest
+        manager: AbstractContextManager[Any] = nest.RunManager()
+        return manager
+
+    def advance(self, sim: ModuleType, milliseconds: float, *, first: bool) -> None:
+        """The first chunk through PyNN (``sim.run``), the rest with ``nest.Run``.
+
+        ``Run`` in chunks inside one ``RunManager`` is what ``Simulate`` does in one
+        piece; spikes are the same as from a single ``sim.run(duration)``.
+        """
+        if first:
+            sim.run(milliseconds)
+        else:
+            import nest
+            nest.Run(milliseconds)
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]:
         """``sim.setup`` arguments: timing, threads, ``rng_seed`` and NEST's own options."""

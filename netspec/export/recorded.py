@@ -85,8 +85,7 @@ class RecordedData:
 
     def __post_init__(self) -> None:
         if self.spike_times is not None and self.spike_channels is None:
-            self.spike_channels = (np.unique(self.spike_ids) if self.spike_ids is not None
-                                   else np.arange(self.size))
+            self.spike_channels = np.arange(self.size)  # default: every neuron was recorded
         if self.cell_ids is None:
             self.cell_ids = np.arange(self.size, dtype=np.int64)
         if self.source_index is None:

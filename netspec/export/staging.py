@@ -267,10 +267,10 @@ def prepare(exports: Iterable[ExportLike], out_dir: Path, force: bool) -> Output
     plan = OutputPlan(out_dir, staging, rels, created, force)
     probe = staging / ".probe"
     try:
-        with open(probe, "wb") as f:
-            f.write(b"netspec")
-            f.flush()
-            os.fsync(f.fileno())
+        with open(probe, "wb") as handle:
+            handle.write(b"netspec")
+            handle.flush()
+            os.fsync(handle.fileno())
         probe.unlink()
     except OSError as exc:
         plan.abort()
