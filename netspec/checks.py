@@ -9,6 +9,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+import numpy as np
+
 from netspec import units
 from netspec.diagnostics import Diagnostic, SpecPath
 from netspec.loader import SourceMap
@@ -64,7 +66,7 @@ def _sampling(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
         if not set(recording.variables) - {"spikes"}:
             continue  # spikes have no sampling interval
         interval = recording.sampling_interval or network.simulation.timestep
-        for population in sorted({p for p, _ in _cells(network, recording.target)}):
+        for population in sorted({p for p, _ in _runs(network, recording.target)}):
             seen = first.setdefault(population, (interval, recording.name))
             if abs(seen[0] - interval) > 1e-9:
                 given = recording.sampling_interval is not None
@@ -86,25 +88,42 @@ def recorded_variables(network: Network, target: str) -> set[str]:
     cells = _cells(network, target)
     found: set[str] = set()
     for recording in network.recordings.values():
-        recorded = _cells(network, recording.target)
-        if recording.indices is not None:
-            ordered = sorted(recorded)
-            recorded = {ordered[i] for i in recording.indices if i < len(ordered)}
-        if recorded & cells:
+        if set(recording.variables) <= found:
+            continue
+        recorded = _cells(network, recording.target, recording.indices)
+        if any(np.any(mask & cells[name]) for name, mask in recorded.items() if name in cells):
             found.update(recording.variables)
     return found
 
 
-def _cells(network: Network, name: str) -> set[tuple[str, int]]:
+def _runs(network: Network, name: str) -> list[tuple[str, np.ndarray]]:
+    """The cells of a population, view or assembly in PyNN's order, as runs of
+    (population, indices)."""
     target = network.target(name)
     if isinstance(target, Assembly):
-        out: set[tuple[str, int]] = set()
-        for member in target.members:
-            out |= _cells(network, member)
-        return out
+        return [run for member in target.members for run in _runs(network, member)]
     if isinstance(target, View):
-        return {(target.population, i) for i in target.indices}
-    return {(target.name, i) for i in range(target.size)}
+        return [(target.population, np.asarray(target.indices, dtype=np.int64))]
+    return [(target.name, np.arange(target.size, dtype=np.int64))]
+
+
+def _cells(network: Network, name: str,
+           indices: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
+    """The cells of ``name`` (only those at ``indices`` within it, when given), as a
+    boolean mask over each population they belong to."""
+    runs = _runs(network, name)
+    if indices is not None:
+        owner = np.concatenate([np.full(len(cells), i) for i, (_, cells) in enumerate(runs)])
+        every = np.concatenate([cells for _, cells in runs])
+        chosen = np.asarray([i for i in indices if 0 <= i < len(every)], dtype=np.int64)
+        runs = [(population, every[chosen][owner[chosen] == i])
+                for i, (population, _) in enumerate(runs)]
+    masks: dict[str, np.ndarray] = {}
+    for population, cells in runs:
+        if population not in masks:
+            masks[population] = np.zeros(network.populations[population].size, dtype=bool)
+        masks[population][cells] = True
+    return masks
 
 
 def _exports(network: Network, source: SourceMap) -> Iterator[Diagnostic]:

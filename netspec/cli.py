@@ -6,7 +6,8 @@ Exit codes (also in the README):
 0      success (every spec valid; the run finished and its outputs are written)
 1      a spec is invalid, or the simulator refused an object of the spec
 2      usage error, or a spec file that cannot be opened
-3      the environment: backend not installed, outputs exist or cannot be written
+3      the environment: backend not installed or not configured (no SpiNNaker machine),
+       outputs exist or cannot be written
 130    interrupted (Ctrl-C); nothing half-written was published
 70     internal error in netspec (a bug: please report it)
 =====  =========================================================================
@@ -24,6 +25,7 @@ import click
 
 from netspec import __version__
 from netspec.errors import (
+    BackendConfigError,
     BackendUnavailableError,
     Interrupted,
     NetspecError,
@@ -57,7 +59,8 @@ def _errors(fn: F) -> F:
         except (SpecFileError, UsageError) as exc:
             click.echo(f"netspec: error: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-        except (BackendUnavailableError, OutputExistsError, OutputError) as exc:
+        except (BackendUnavailableError, BackendConfigError, OutputExistsError,
+                OutputError) as exc:
             click.echo(f"netspec: error: {exc}", err=True)
             sys.exit(EXIT_ENVIRONMENT)
         except (Interrupted, KeyboardInterrupt):

@@ -40,6 +40,11 @@ class BackendUnavailableError(NetspecError, ImportError):
     """The simulator a backend needs is not installed; the message says what to install."""
 
 
+class BackendConfigError(NetspecError, RuntimeError):
+    """A backend is installed but not configured (SpiNNaker: no machine); the message
+    says how to configure it."""
+
+
 class OutputExistsError(NetspecError, FileExistsError):
     """An output would overwrite an existing file and ``force`` was not given."""
 

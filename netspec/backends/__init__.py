@@ -33,6 +33,12 @@ class BackendProfile:
     pynn_module = "pyNN.mock"
     #: Whether the backend takes host-side RNGs (NumpyRNG) in connectors and distributions.
     host_rng = True
+    #: Connectors given the host RNG even when ``host_rng`` is false (with the random
+    #: weights and delays of their projections): those the backend only draws on the host.
+    host_rng_connectors: frozenset[str] = frozenset()
+    #: Whether ``run`` may advance the simulation in chunks (for a progress bar); false
+    #: where every ``sim.run`` call is a whole load-run-extract cycle (SpiNNaker).
+    chunked_run = True
     #: What to install when the PyNN module cannot be imported.
     install_hint = "pip install 'netspec[nest]'"
     #: Distribution name of the simulator, for the manifest.
