@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "NS601": "not supported on SpiNNaker",
     "NS602": "delay too long for SpiNNaker",
     "NS603": "ignored on SpiNNaker",
+    "NS604": "not available on NEST",
     "NS604": "SpiNNaker machine settings conflict",
     "NS605": "behaves differently on SpiNNaker (warning)",
     # NS7xx: running

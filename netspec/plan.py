@@ -9,7 +9,8 @@ reads and the run they get cannot drift apart.
 The plan fixes the order of every host-side random draw: populations in spec
 order (parameters, then ``initialize``), then projections in spec order, each
 drawing from the one ``NumpyRNG(seed, parallel_safe=True)`` when the backend
-takes host RNGs. Backend differences come from a profile
+takes host RNGs (or, on a backend that does not, for the connectors it only ever
+draws on the host: ``host_rng_connectors``). Backend differences come from a profile
 (:mod:`netspec.backends`), never from branches here.
 """
 
@@ -115,6 +116,7 @@ class Profile(Protocol):
     name: str
     pynn_module: str
     host_rng: bool
+    host_rng_connectors: frozenset[str]
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
     def population_kwargs(self, network: Network, population: Population,
@@ -152,13 +154,16 @@ class _Planner:
         self.objects[spec_name] = candidate
         return candidate
 
-    def rng(self) -> tuple[tuple[str, Any], ...]:
-        return (("rng", Sym("rng")),) if self.profile.host_rng else ()
+    def rng(self, on_host: bool = False) -> tuple[tuple[str, Any], ...]:
+        """``rng=rng`` where the backend takes the host RNG (``on_host``: the projection's
+        connector is one the backend draws on the host, see ``host_rng_connectors``)."""
+        return (("rng", Sym("rng")),) if self.profile.host_rng or on_host else ()
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: Any, on_host: bool = False) -> Any:
         if isinstance(value, RandomValue):
             return Call(Sym("RandomDistribution"), (Lit(value.distribution),),
-                        (*((k, Lit(v)) for k, v in value.parameters.items()), *self.rng()))
+                        (*((k, Lit(v)) for k, v in value.parameters.items()),
+                         *self.rng(on_host)))
         if isinstance(value, SpikeTrains):
             trains = [Call(Sym("Sequence"), (self.array(t),)) for t in value.trains]
             return Lit(trains) if value.per_cell else trains[0]
@@ -181,7 +186,8 @@ class _Planner:
         setup = [Step(Call(Sym("sim.setup"), (), tuple(
             (k, Lit(v)) for k, v in self.profile.setup_kwargs(network).items())),
             comment="simulator settings")]
-        if self.profile.host_rng:
+        if self.profile.host_rng or any(p.connector.type in self.profile.host_rng_connectors
+                                        for p in network.projections.values()):
             setup.append(Step(Call(Sym("NumpyRNG"), (), (("seed", Lit(sim.seed)),
                                                          ("parallel_safe", Lit(True)))),
                               target="rng",
@@ -192,8 +198,9 @@ class _Planner:
             self.view(view)
         for projection in network.projections.values():
             synapse = projection.synapse
+            on_host = projection.connector.type in self.profile.host_rng_connectors
             kwargs: list[tuple[str, Any]] = [
-                (k, self.value(v)) for k, v in synapse.parameters.items()]
+                (k, self.value(v, on_host)) for k, v in synapse.parameters.items()]
             for rule, component in (("timing_dependence", synapse.timing_dependence),
                                     ("weight_dependence", synapse.weight_dependence)):
                 if component is not None:
@@ -202,8 +209,8 @@ class _Planner:
             connector = projection.connector
             connector_call = Call(
                 Sym(f"sim.{connector.type}"), (),
-                (*((k, self.value(v)) for k, v in connector.parameters.items()),
-                 *(self.rng() if connector.type in RNG_CONNECTORS else ())))
+                (*((k, self.value(v, on_host)) for k, v in connector.parameters.items()),
+                 *(self.rng(on_host) if connector.type in RNG_CONNECTORS else ())))
             self.steps.append(Step(
                 Call(Sym("sim.Projection"),
                      (Sym(self.objects[projection.pre]), Sym(self.objects[projection.post]),

@@ -119,7 +119,8 @@ def _simulate(profile: BackendProfile, sim: Any, network: Network,
     progress bar moves and Ctrl-C is honoured within about a second."""
     duration, dt = network.simulation.duration, network.simulation.timestep
     total = round(duration / dt)
-    chunk = max(1, min(total // 100, round(FIRST_CHUNK_MS / dt)))
+    chunk = max(1, min(total // 100, round(FIRST_CHUNK_MS / dt))) if profile.chunked_run \
+        else total  # SpiNNaker: every sim.run is a whole map-load-run-extract cycle
     done = 0
     if progress is not None:
         progress(0.0, duration)

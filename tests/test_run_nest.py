@@ -76,7 +76,7 @@ def test_ctrl_c_stops_promptly_and_publishes_nothing(tmp_path: Path) -> None:
 
 
 @needs_nest
-def test_simulator_refusal_points_into_the_spec(tmp_path: Path) -> None:
+def test_nest_unavailable_model_is_refused_at_its_line(tmp_path: Path) -> None:
     spec = tmp_path / "refused.yaml"
     spec.write_text("""\
 netspec: "1"
@@ -94,8 +94,8 @@ projections:
     done = netspec_cli("run", str(spec), "--out", str(tmp_path / "out"))
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert f"{spec}:8:5: error[NS701]" in done.stderr
-    assert "does not provide ElectricalSynapse" in done.stderr
+    assert f"{spec}:11:21: error[NS604]" in done.stderr
+    assert "ElectricalSynapse is not available on NEST" in done.stderr
     assert "projections.gap" in done.stderr
 
 
@@ -124,3 +124,26 @@ def test_bad_set_is_a_usage_error(tmp_path: Path, bad: str) -> None:
     done = netspec_cli("run", str(VA), "--out", str(tmp_path / "o"), "--set", bad)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@needs_nest
+def test_simulator_refusal_points_into_the_spec(tmp_path: Path) -> None:
+    # netspec checks names, units and ranges it knows; NEST refuses
+    # a reset above threshold itself, when the population is created: the error points at it.
+    spec = tmp_path / "refused.yaml"
+    spec.write_text("""\
+netspec: "1"
+name: refused
+simulation: {timestep: 0.1 ms, duration: 10 ms, seed: 1}
+populations:
+  cells: {size: 4, cell_type: IF_cond_exp, parameters: {v_reset: -40 mV, v_thresh: -50 mV}}
+recordings:
+  spikes: {target: cells, variables: [spikes]}
+export:
+  - {format: nix, path: cells.h5}
+""", encoding="utf-8")
+    done = netspec_cli("run", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"{spec}:5:10: error[NS701]: the simulator refused populations.cells" in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -9,7 +9,15 @@ from types import ModuleType
 from typing import Any
 
 from netspec.backends import BackendProfile
+from netspec.diagnostics import Diagnostic
+from netspec.loader import SourceMap
 from netspec.model import Network
+
+#: PyNN standard types that pyNN.nest 0.13 does not implement (checked by tests/test_backends.py).
+UNAVAILABLE: dict[str, frozenset[str]] = {
+    "synapse": frozenset({"ElectricalSynapse"}),
+    "timing_dependence": frozenset({"Vogels2011Rule"}),
+}
 
 
 class NestProfile(BackendProfile):
@@ -25,6 +33,23 @@ class NestProfile(BackendProfile):
     host_rng = True
     install_hint = "pip install 'netspec[nest]'"
     simulator_distribution = "nest-simulator"
+
+    def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
+        """Standard types that pyNN.nest does not implement."""
+        found = []
+        for projection in network.projections.values():
+            path = (*projection.origin.path, "synapse")
+            synapse = projection.synapse
+            if synapse.type in UNAVAILABLE["synapse"]:
+                found.append(source.diagnostic((*path, "type"), "NS604",
+                                               f"{synapse.type} is not available on NEST "
+                                               "(pyNN.nest does not implement it)"))
+            rule = synapse.timing_dependence
+            if rule is not None and rule.type in UNAVAILABLE["timing_dependence"]:
+                found.append(source.diagnostic((*path, "timing_dependence", "type"), "NS604",
+                                               f"{rule.type} is not available on NEST "
+                                               "(pyNN.nest does not implement it)"))
+        return found
 
     def import_sim(self) -> ModuleType:
         """``pyNN.nest``, without NEST's start-up banner and PyNN's build warnings."""

@@ -75,6 +75,21 @@ from netspec.model import (
     View,
 )
 
+# The capability tables (generated: netspec/backends/spinnaker_capabilities.py), typed.
+SPYNNAKER_VERSION: str = caps.SPYNNAKER_VERSION
+CELL_TYPES: Mapping[str, Mapping[str, Any]] = caps.CELL_TYPES
+SYNAPSE_TYPES: Mapping[str, tuple[str, ...]] = caps.SYNAPSE_TYPES
+TIMING_DEPENDENCES: Mapping[str, tuple[str, ...]] = caps.TIMING_DEPENDENCES
+WEIGHT_DEPENDENCES: Mapping[str, tuple[str, ...]] = caps.WEIGHT_DEPENDENCES
+CONNECTORS: Mapping[str, Mapping[str, Any]] = caps.CONNECTORS
+CURRENT_SOURCES: Mapping[str, tuple[str, ...]] = caps.CURRENT_SOURCES
+ON_CHIP_DISTRIBUTIONS: tuple[str, ...] = caps.ON_CHIP_DISTRIBUTIONS
+DELAYS: Mapping[str, int] = caps.DELAYS
+IGNORED: Mapping[str, str] = caps.IGNORED
+FIXED_SYNAPSE_PARAMETERS: Mapping[str, Mapping[str, Any]] = caps.FIXED_SYNAPSE_PARAMETERS
+DIFFERENCES: Mapping[str, str] = caps.DIFFERENCES
+VIEWS_AS_PROJECTION_ENDS: str = caps.VIEWS_AS_PROJECTION_ENDS
+
 #: Every machine setting, in the spec (``machine:``), the API and the environment.
 MACHINE_KEYS: tuple[str, ...] = (
     "virtual_board", "width", "height", "board_address", "board_version",
@@ -104,7 +119,7 @@ USER_CONFIG_NAME = ".spynnaker.cfg"
 
 #: Connectors sPyNNaker draws only on the host, which accept a seeded ``rng=``.
 HOST_ONLY_RNG_CONNECTORS: frozenset[str] = frozenset(
-    name for name, info in caps.CONNECTORS.items()
+    name for name, info in CONNECTORS.items()
     if info["takes_rng"] and not info["on_machine"])
 
 HOW_TO_CONFIGURE = (
@@ -342,7 +357,7 @@ def install_config(config_file: Path) -> None:
     if original is None or not hasattr(config_holder, "set_cfg_files"):
         raise BackendUnavailableError(
             f"this sPyNNaker ({caps_version_installed()}) does not configure itself the way "
-            f"sPyNNaker {caps.SPYNNAKER_VERSION} does; install sPyNNaker==1!7.4.*")
+            f"sPyNNaker {SPYNNAKER_VERSION} does; install sPyNNaker==1!7.4.*")
     path = str(config_file)
 
     def setup_configs() -> None:
@@ -398,7 +413,7 @@ def max_delay_steps(neurons_per_core: int, n_synapse_types: int) -> int:
     ``DELAY_EXTENSION_STAGES`` more of the same
     (``spynnaker.pyNN.extra_algorithms.delay_support_adder``).
     """
-    delays = caps.DELAYS
+    delays = DELAYS
     slots = 2 ** (delays["ring_buffer_bits"] - n_bits(neurons_per_core)
                   - n_bits(n_synapse_types))
     return int(slots * (1 + delays["delay_extension_stages"]))
@@ -453,7 +468,7 @@ class SpinnakerProfile(BackendProfile):
                           index: int) -> dict[str, Any]:
         """``seed`` (where the cell type takes one) and ``neurons_per_core``."""
         kwargs: dict[str, Any] = {}
-        info = caps.CELL_TYPES.get(population.cell_type)
+        info = CELL_TYPES.get(population.cell_type)
         if info is None:
             return kwargs
         if "seed" in info["population_options"]:
@@ -583,7 +598,7 @@ class _Checker:
         for projection in self.network.projections.values():
             yield from self.projection(projection)
         for stimulus in self.network.stimuli.values():
-            yield from self.component(stimulus.type, stimulus.parameters, caps.CURRENT_SOURCES,
+            yield from self.component(stimulus.type, stimulus.parameters, CURRENT_SOURCES,
                                       stimulus.origin.path, "current source", "type")
         yield from self.recordings()
 
@@ -597,7 +612,7 @@ class _Checker:
                            "which sPyNNaker needs")
         if (*path, "max_delay") in self.source.values:
             yield self.say((*path, "max_delay"), "NS603",
-                           f"max_delay is ignored on SpiNNaker: {caps.IGNORED['max_delay']}",
+                           f"max_delay is ignored on SpiNNaker: {IGNORED['max_delay']}",
                            severity="warning")
         options = self.network.simulation.spinnaker
         opath: SpecPath = (*path, "backends", "spinnaker")
@@ -605,12 +620,12 @@ class _Checker:
         if isinstance(per_core, Mapping):
             for cell, value in per_core.items():
                 where: SpecPath = (*opath, "neurons_per_core", cell)
-                info = caps.CELL_TYPES.get(cell)
+                info = CELL_TYPES.get(cell)
                 if info is None:
                     yield self.say(where, "NS601",
                                    f"neurons_per_core names '{cell}', which is not a cell type "
-                                   f"sPyNNaker runs{did_you_mean(cell, caps.CELL_TYPES)}; "
-                                   f"allowed: {allowed(caps.CELL_TYPES)}", key=True)
+                                   f"sPyNNaker runs{did_you_mean(cell, CELL_TYPES)}; "
+                                   f"allowed: {allowed(CELL_TYPES)}", key=True)
                     continue
                 try:
                     number = float(value)
@@ -635,12 +650,12 @@ class _Checker:
     # --------------------------------------------------------------- populations
     def population(self, population: Population, index: int) -> Iterator[Diagnostic]:
         path = population.origin.path
-        info = caps.CELL_TYPES.get(population.cell_type)
+        info = CELL_TYPES.get(population.cell_type)
         if info is None:
             yield self.say((*path, "cell_type"), "NS601",
                            f"cell type {population.cell_type} is not supported on SpiNNaker "
-                           f"(sPyNNaker {caps.SPYNNAKER_VERSION} runs "
-                           f"{allowed(caps.CELL_TYPES)})")
+                           f"(sPyNNaker {SPYNNAKER_VERSION} runs "
+                           f"{allowed(CELL_TYPES)})")
             return
         for section, names, what in (("parameters", info["parameters"], "parameter"),
                                      ("initial_values", info["initial_values"],
@@ -653,7 +668,7 @@ class _Checker:
                                    f"{allowed(names)}", key=True)
                 else:
                     yield from self.unseeded(value, (*path, section, name))
-        note = caps.DIFFERENCES.get(population.cell_type)
+        note = DIFFERENCES.get(population.cell_type)
         if note:
             yield self.say((*path, "cell_type"), "NS605",
                            f"{population.cell_type} behaves differently on SpiNNaker: {note}",
@@ -662,12 +677,12 @@ class _Checker:
     def unseeded(self, value: Any, path: SpecPath,
                  on_machine: bool = True) -> Iterator[Diagnostic]:
         if (on_machine and isinstance(value, RandomValue)
-                and value.distribution not in caps.ON_CHIP_DISTRIBUTIONS):
+                and value.distribution not in ON_CHIP_DISTRIBUTIONS):
             yield self.say(path, "NS605",
                            f"sPyNNaker cannot draw '{value.distribution}' values from the "
                            "population's seed, so it draws them on the host without a seed: "
                            "they differ between runs (seeded on SpiNNaker: "
-                           f"{allowed(caps.ON_CHIP_DISTRIBUTIONS)})", severity="warning")
+                           f"{allowed(ON_CHIP_DISTRIBUTIONS)})", severity="warning")
 
     # --------------------------------------------------------------- projections
     def projection(self, projection: Any) -> Iterator[Diagnostic]:
@@ -683,14 +698,14 @@ class _Checker:
                 yield self.say((*path, end), "NS601",
                                f"view '{name}' holds cells that are not one contiguous run of "
                                f"'{target.population}' ({_show(target.indices)}); sPyNNaker "
-                               f"projects {caps.VIEWS_AS_PROJECTION_ENDS}")
+                               f"projects {VIEWS_AS_PROJECTION_ENDS}")
         connector = projection.connector
-        cinfo = caps.CONNECTORS.get(connector.type)
+        cinfo = CONNECTORS.get(connector.type)
         on_machine = True
         if cinfo is None:
             yield self.say((*path, "connector", "type"), "NS601",
                            f"{connector.type} is not supported on SpiNNaker; sPyNNaker "
-                           f"connects with {allowed(caps.CONNECTORS)}")
+                           f"connects with {allowed(CONNECTORS)}")
         else:
             on_machine = bool(cinfo["on_machine"])
             for name in connector.parameters:
@@ -701,19 +716,19 @@ class _Checker:
                                    f"{allowed(cinfo['arguments'])}", key=True)
         synapse = projection.synapse
         spath: SpecPath = (*path, "synapse")
-        sinfo = caps.SYNAPSE_TYPES.get(synapse.type)
+        sinfo = SYNAPSE_TYPES.get(synapse.type)
         if sinfo is None:
             yield self.say((*spath, "type"), "NS601",
                            f"synapse type {synapse.type} is not supported on SpiNNaker; "
-                           f"sPyNNaker has {allowed(caps.SYNAPSE_TYPES)}")
+                           f"sPyNNaker has {allowed(SYNAPSE_TYPES)}")
         else:
             for name, value in synapse.parameters.items():
                 if name not in sinfo:
                     yield self.say((*spath, name), "NS601",
                                    f"parameter '{name}' of {synapse.type} is not supported on "
                                    f"SpiNNaker; sPyNNaker's takes {allowed(sinfo)}", key=True)
-                elif name in caps.FIXED_SYNAPSE_PARAMETERS.get(synapse.type, {}):
-                    fixed = caps.FIXED_SYNAPSE_PARAMETERS[synapse.type][name]
+                elif name in FIXED_SYNAPSE_PARAMETERS.get(synapse.type, {}):
+                    fixed = FIXED_SYNAPSE_PARAMETERS[synapse.type][name]
                     if value != fixed:
                         yield self.say((*spath, name), "NS601",
                                        f"sPyNNaker's {synapse.type} needs {name} = {fixed!r}, "
@@ -721,15 +736,15 @@ class _Checker:
                 else:
                     yield from self.unseeded(value, (*spath, name), on_machine)
             for rule, table, what in (
-                    ("timing_dependence", caps.TIMING_DEPENDENCES, "timing dependence"),
-                    ("weight_dependence", caps.WEIGHT_DEPENDENCES, "weight dependence")):
+                    ("timing_dependence", TIMING_DEPENDENCES, "timing dependence"),
+                    ("weight_dependence", WEIGHT_DEPENDENCES, "weight dependence")):
                 component = getattr(synapse, rule)
                 if component is not None:
                     yield from self.component(component.type, component.parameters, table,
                                               (*spath, rule), what, "type")
         post_types = self.network.cell_types_of(projection.post)
         for cell in post_types:
-            info = caps.CELL_TYPES.get(cell)
+            info = CELL_TYPES.get(cell)
             if info is not None and projection.receptor_type not in info["receptor_types"]:
                 yield self.say((*path, "receptor_type"), "NS601",
                                f"receptor type '{projection.receptor_type}' of {cell} is not "
@@ -757,7 +772,7 @@ class _Checker:
         if isinstance(target, Assembly):
             return
         population = self.network.root_population(projection.post)
-        info = caps.CELL_TYPES.get(population.cell_type)
+        info = CELL_TYPES.get(population.cell_type)
         if info is None or not info["receptor_types"]:
             return
         longest, where = _longest_delay(projection)
@@ -796,7 +811,7 @@ class _Checker:
                          for pop in dict.fromkeys(p for p, _ in chosen)]
             for i, variable in enumerate(recording.variables):
                 for cell in self.network.cell_types_of(recording.target):
-                    info = caps.CELL_TYPES.get(cell)
+                    info = CELL_TYPES.get(cell)
                     if info is not None and variable not in info["recordables"]:
                         yield self.say((*path, "variables", i), "NS601",
                                        f"sPyNNaker cannot record '{variable}' from {cell}; it "
