@@ -162,7 +162,7 @@ def interpolate(text: str, lookup: Callable[[str], Any]) -> str:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         if isinstance(value, pq.Quantity):
-            return f"{units.tidy(float(value.magnitude))} {units.dimension_text(value)}"
+            return units.show(value)
         return str(value)
     return _PART.sub(one, text)
 

@@ -248,3 +248,46 @@ class Network:
     def size_of(self, name: str) -> int:
         """Number of cells in a population, view or assembly."""
         return self.target(name).size
+
+
+def as_data(value: Any) -> Any:
+    """A JSON-ready form of a model object (the resolved spec in a run's manifest).
+
+    Arrays read from a file are named by that file rather than copied.
+    """
+    if isinstance(value, Network):
+        return {
+            "name": value.name,
+            "description": value.description,
+            "parameters": as_data(dict(value.parameters)),
+            "simulation": as_data(value.simulation),
+            "populations": as_data(dict(value.populations)),
+            "views": as_data(dict(value.views)),
+            "projections": as_data(dict(value.projections)),
+            "stimuli": as_data(dict(value.stimuli)),
+            "recordings": as_data(dict(value.recordings)),
+            "export": as_data(list(value.exports)),
+        }
+    if isinstance(value, Origin):
+        return str(value)
+    if isinstance(value, ArrayValue):
+        return {"file": value.file} if value.file else value.data.tolist()
+    if isinstance(value, SpikeTrains):
+        if value.file:
+            return {"file": value.file}
+        trains = [as_data(t) for t in value.trains]
+        return trains if value.per_cell else trains[0]
+    if isinstance(value, RandomValue):
+        return {"distribution": value.distribution, **value.parameters}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: as_data(getattr(value, k)) for k in value.__dataclass_fields__
+                if k != "name"}
+    if isinstance(value, Mapping):
+        return {str(k): as_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_data(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1193,7 +1193,7 @@ def _set_text(value: Any) -> str:
 def _shown(value: Any) -> Any:
     """A parameter value as plain data for the manifest (quantities as text)."""
     if isinstance(value, pq.Quantity):
-        return f"{units.tidy(float(value.magnitude))} {units.dimension_text(value)}"
+        return units.show(value)
     if isinstance(value, list):
         return [_shown(v) for v in value]
     return value

@@ -22,7 +22,7 @@ from netspec import __version__
 from netspec.backends import BackendProfile, profile as get_profile
 from netspec.checks import MANIFEST, recorded_variables
 from netspec.errors import Interrupted
-from netspec.model import Network, Population
+from netspec.model import Network, Population, as_data
 from netspec.pipeline import load
 from netspec.plan import Plan, build_plan
 
@@ -226,8 +226,7 @@ def _manifest(network: Network, profile: BackendProfile, command: list[str]) -> 
         "netspec": __version__,
         "spec": {"file": network.file, "sha256": network.spec_sha256, "text": network.spec_text,
                  "overrides": dict(network.overrides)},
-        "resolved": {"name": network.name, "parameters": dict(network.parameters),
-                     "seed": network.simulation.seed},
+        "resolved": as_data(network),
         "backend": profile.name,
         "versions": versions(profile.name),
         "command": command,

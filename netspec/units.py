@@ -143,6 +143,21 @@ def same_dimension(a: Any, b: Any) -> bool:
     return bool(a.simplified.dimensionality == b.simplified.dimensionality)
 
 
+#: Units a quantity is shown in, first match by dimension (PyNN's units first).
+_SHOWN_IN = ("ms", "mV", "nA", "nF", "uS", "Hz", "um", "um**2", "um**3", "uF/cm**2", "S/cm**2",
+             "MOhm", "mV/ms", "1/ms")
+
+
+def show(value: Any) -> str:
+    """A quantity as text in the most familiar unit: ``0.2 nF``, not ``20000 um**2*uF/cm**2``."""
+    for unit in _SHOWN_IN:
+        target = parse_unit(unit)
+        if same_dimension(value, target):
+            return f"{tidy(float(value.rescale(target).magnitude)):g} {unit}"
+    simplified = value.simplified
+    return f"{tidy(float(simplified.magnitude)):g} {dimension_text(simplified)}"
+
+
 def dimension_text(value: Any) -> str:
     """The unit a quantity is written in, for messages (``ms``, ``uF/cm**2``)."""
     if not isinstance(value, pq.Quantity):

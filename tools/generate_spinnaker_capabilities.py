@@ -93,10 +93,7 @@ def introspect() -> dict[str, Any]:
     """Every table of the capability module, from the installed sPyNNaker."""
     from importlib import metadata
 
-    from netspec import pynn_catalogue as catalogue
-    from netspec.backends.spinnaker import Machine, install_config, write_config
-
-    import pyNN.spiNNaker as sim  # noqa: I001 - after netspec: the config goes in first
+    import pyNN.spiNNaker as sim
     from pyNN.random import available_distributions
     from spinn_utilities.data.utils_data_writer import UtilsDataWriter
     from spynnaker.pyNN.models.common.param_generator_data import PARAM_TYPE_BY_NAME
@@ -105,6 +102,9 @@ def introspect() -> dict[str, Any]:
     )
     from spynnaker.pyNN.models.utility_models.delays import DelayExtensionVertex
     from spynnaker.pyNN.utilities import constants
+
+    from netspec import pynn_catalogue as catalogue
+    from netspec.backends.spinnaker import Machine, install_config, write_config
 
     exported = {name: getattr(sim, name) for name in dir(sim) if not name.startswith("_")}
 
