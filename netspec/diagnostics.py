@@ -88,8 +88,8 @@ CODES: dict[str, str] = {
     "NS602": "delay too long for SpiNNaker",
     "NS603": "ignored on SpiNNaker",
     "NS604": "not available on NEST",
-    "NS604": "SpiNNaker machine settings conflict",
-    "NS605": "behaves differently on SpiNNaker (warning)",
+    "NS605": "SpiNNaker machine settings conflict",
+    "NS606": "behaves differently on SpiNNaker (warning)",
     # NS7xx: running
     "NS701": "the simulator refused this object",
 }

@@ -317,8 +317,11 @@ class _Interpreter:
                                        f"the functions {', '.join(sorted(FUNCTIONS))}")
 
     def _numeric(self, value: Any, symbol: str) -> None:
-        if isinstance(value, str | bool) or value is None:
-            raise ExpressionError("NS211", f"'{symbol}' needs numbers, not {value!r}")
+        if isinstance(value, pq.Quantity) and value.shape != ():
+            value = list(value)  # an array: refused below, like a list
+        if isinstance(value, bool) or not isinstance(value, int | float | pq.Quantity):
+            shown = "a list" if isinstance(value, list | tuple) else repr(value)
+            raise ExpressionError("NS211", f"'{symbol}' needs numbers, not {shown}")
 
     def _binary(self, node: ast.BinOp) -> Any:
         left, right = self.eval(node.left), self.eval(node.right)

@@ -117,6 +117,7 @@ class Profile(Protocol):
     pynn_module: str
     host_rng: bool
     host_rng_connectors: frozenset[str]
+    spike_times_as_sequence: bool
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
     def population_kwargs(self, network: Network, population: Population,
@@ -165,7 +166,9 @@ class _Planner:
                         (*((k, Lit(v)) for k, v in value.parameters.items()),
                          *self.rng(on_host)))
         if isinstance(value, SpikeTrains):
-            trains = [Call(Sym("Sequence"), (self.array(t),)) for t in value.trains]
+            trains = [Call(Sym("Sequence"), (self.array(t),))
+                      if self.profile.spike_times_as_sequence else self.array(t)
+                      for t in value.trains]
             return Lit(trains) if value.per_cell else trains[0]
         if isinstance(value, ArrayValue):
             return self.array(value)

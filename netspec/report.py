@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from netspec.diagnostics import Diagnostic
 
@@ -96,14 +97,43 @@ def summary_table(summary: dict[str, object]) -> str:
                                             f"({info['spike_count']} spikes, {info['size']} cells)"))
     mapping = summary.get("mapping")
     if isinstance(mapping, dict):
-        for key, value in mapping.items():
-            if not isinstance(value, dict):
-                rows.append((key.replace("_", " ").capitalize(), str(value)))
+        rows += _mapping_rows(mapping)
+    virtual = summary.get("recorded_data") is False
     rows += [
         ("Build time", f"{times.get('build', 0.0):g} s"),
-        ("Simulation time", f"{times.get('simulate', 0.0):g} s"),
+        ("Mapping time (virtual board)" if virtual else "Simulation time",
+         f"{times.get('simulate', 0.0):g} s"),
         ("Writing time", f"{times.get('write', 0.0):g} s"),
     ]
     width = max(22, *(len(k) for k, _ in rows))
     title = f"--- {summary.get('network')} on {summary.get('backend')} ---"
     return "\n".join([title, *(f"{k:<{width}} : {v}" for k, v in rows)])
+
+
+def _mapping_rows(mapping: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows for what a backend's mapping used (SpiNNaker: machine, chips, cores)."""
+    rows: list[tuple[str, str]] = []
+    known = {"machine": "Machine", "chips_used": "Chips used"}
+    for key, label in known.items():
+        if key in mapping:
+            rows.append((label, str(mapping[key])))
+    if "cores_used" in mapping:
+        system = mapping.get("system_cores")
+        rows.append(("Cores used", f"{mapping['cores_used']}"
+                                   + (f" (+ {system} system cores)" if system else "")))
+    for name, info in (mapping.get("populations") or {}).items():
+        delay = info.get("delay_extension_cores") or 0
+        chips = info.get("chips", 0)
+        rows.append((f"Cores of {name}",
+                     f"{info.get('cores')} on {chips} chip{'s' * (chips != 1)} "
+                     f"({info.get('neurons_per_core')} neurons per core"
+                     + (f", {delay} delay extension cores" if delay else "") + ")"))
+    if "mapping_s" in mapping:
+        rows.append(("Mapping stage", f"{mapping['mapping_s']:.3g} s"))
+    if "loading_s" in mapping:
+        rows.append(("Loading stage", f"{mapping['loading_s']:.3g} s"))
+    shown = {*known, "cores_used", "system_cores", "populations", "mapping_s", "loading_s"}
+    for key, value in mapping.items():
+        if key not in shown and not isinstance(value, dict):
+            rows.append((key.replace("_", " ").capitalize(), str(value)))
+    return rows

@@ -80,10 +80,12 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
     from netspec.execute import build, objects
 
     network = plan.network
-    outputs = export.prepare(network.exports, out_dir, force=force)
+    profile.prepare(network, out_dir)  # before staging: decides records_data (virtual board)
+    exports = network.exports if profile.records_data else tuple(
+        e for e in network.exports if e.format == "summary")
+    outputs = export.prepare(exports, out_dir, force=force)
     try:
         with outputs:
-            profile.prepare(network, out_dir)
             sim = profile.import_sim()
             started = time.perf_counter()
             env = build(plan, sim)
@@ -100,8 +102,6 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                         for name, variables in _targets(network).items()}
                 summary["populations"] = export.summarise(
                     {n: data[n] for n in _rated(network)}, network.simulation.duration)
-            exports = network.exports if profile.records_data else tuple(
-                e for e in network.exports if e.format == "summary")
             seconds = export.write_exports(outputs, exports, data, summary,
                                            _manifest(network, profile, command))
             outputs.publish()

@@ -20,6 +20,7 @@ What comes from where:
 * a population of each cell type built on a virtual board (configured by
   netspec into a temporary folder, exactly as ``netspec run`` does): the
   variables it records, its receptor (synapse) types and neurons per core;
+  and whether ``sim.Assembly`` can be created at all;
 * sPyNNaker's constants for the longest delay
   (``spynnaker.pyNN.utilities.constants.MAX_RING_BUFFER_BITS``,
   ``DelayExtensionVertex.MAX_SLOTS``), which connectors generate on the machine
@@ -114,8 +115,8 @@ def introspect() -> dict[str, Any]:
     tables: dict[str, Any] = {"SPYNNAKER_VERSION": metadata.version("sPyNNaker")}
     cell_types: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="netspec-caps-") as tmp:
-        config, _ = write_config(Path(tmp), Machine("virtual", {"virtual_board": True},
-                                                    virtual=True))
+        machine = Machine("virtual", {"virtual_board": True}, virtual=True)
+        config = write_config(Path(tmp), machine)
         install_config(config)
         sim.setup(timestep=1.0)
         try:
@@ -133,12 +134,18 @@ def introspect() -> dict[str, Any]:
                     "population_options": tuple(sorted(cls.default_population_parameters)),
                     "max_neurons_per_core": int(vertex.get_max_atoms_per_core()),
                 }
+            try:
+                sim.Assembly(population)
+                assemblies = True
+            except Exception:  # noqa: BLE001 - any refusal means: no assemblies
+                assemblies = False
         finally:
             sim.end()
             # sPyNNaker marks a report folder without a run as errored at exit; this one
             # is deleted with the temporary folder.
             atexit.unregister(UtilsDataWriter.write_errored_file)
     tables["CELL_TYPES"] = cell_types
+    tables["ASSEMBLIES"] = assemblies
     rules = ("timing_dependence", "weight_dependence", "voltage_dependence")
     tables["SYNAPSE_TYPES"] = {n: _arguments(exported[n], rules)
                                for n in standard(catalogue.synapse_types())}
@@ -225,6 +232,7 @@ DISTRIBUTIONS / ON_CHIP_DISTRIBUTIONS: random distributions sPyNNaker draws
 DELAYS: the longest delay onto a population, in timesteps, is
     (1 + delay_extension_stages) * 2 ** (ring_buffer_bits - bits(neurons per core)
     - bits(n_synapse_types)), bits(n) = ceil(log2(n)).
+ASSEMBLIES: whether sPyNNaker can create a PyNN Assembly.
 IGNORED: settings sPyNNaker ignores, and why. FIXED_SYNAPSE_PARAMETERS: synapse
     parameters with one allowed value. DIFFERENCES: cell types that behave
     differently from PyNN's. VIEWS_AS_PROJECTION_ENDS: what a projection may

@@ -36,6 +36,9 @@ class BackendProfile:
     #: Connectors given the host RNG even when ``host_rng`` is false (with the random
     #: weights and delays of their projections): those the backend only draws on the host.
     host_rng_connectors: frozenset[str] = frozenset()
+    #: Whether spike trains are passed as ``pyNN.parameters.Sequence`` (PyNN's way) rather
+    #: than as plain arrays (sPyNNaker refuses Sequence).
+    spike_times_as_sequence = True
     #: Whether ``run`` may advance the simulation in chunks (for a progress bar); false
     #: where every ``sim.run`` call is a whole load-run-extract cycle (SpiNNaker).
     chunked_run = True
@@ -63,7 +66,9 @@ class BackendProfile:
         return []
 
     def prepare(self, network: Network, out_dir: Path) -> None:
-        """Anything to do before the simulator is imported (configuration files)."""
+        """Settle the backend's settings for ``network`` before outputs are staged (so that
+        :attr:`records_data` is known); write nothing yet. Files the simulator needs are
+        written by :meth:`import_sim`."""
 
     def import_sim(self) -> ModuleType:
         """The PyNN module of this backend; a clear error if it is not installed."""

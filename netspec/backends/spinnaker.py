@@ -18,8 +18,8 @@ What this profile adds to the common translator (:mod:`netspec.plan`):
   table :mod:`netspec.backends.spinnaker_capabilities`: every cell type,
   parameter, connector, synapse type, STDP rule, current source, recordable,
   view and delay that sPyNNaker cannot run is reported at its YAML line (NS601
-  unsupported, NS602 delay too long, NS603 ignored, NS604 machine settings,
-  NS605 behaves differently), before sPyNNaker is imported.
+  unsupported, NS602 delay too long, NS603 ignored, NS605 machine settings,
+  NS606 behaves differently), before sPyNNaker is imported.
 * **Machine configuration without touching the user's home.** The machine is
   taken from, highest precedence first:
 
@@ -89,6 +89,7 @@ IGNORED: Mapping[str, str] = caps.IGNORED
 FIXED_SYNAPSE_PARAMETERS: Mapping[str, Mapping[str, Any]] = caps.FIXED_SYNAPSE_PARAMETERS
 DIFFERENCES: Mapping[str, str] = caps.DIFFERENCES
 VIEWS_AS_PROJECTION_ENDS: str = caps.VIEWS_AS_PROJECTION_ENDS
+ASSEMBLIES: bool = caps.ASSEMBLIES
 
 #: Every machine setting, in the spec (``machine:``), the API and the environment.
 MACHINE_KEYS: tuple[str, ...] = (
@@ -273,39 +274,51 @@ def _parser() -> configparser.ConfigParser:
     return parser
 
 
-def write_config(folder: Path, machine: Machine | None,
-                 cwd: Path | None = None) -> tuple[Path, Machine]:
-    """Write the sPyNNaker configuration of a run into ``folder`` (created); return its
-    path and the machine it describes.
+def _read_user_files(files: list[Path] | tuple[Path, ...]) -> configparser.ConfigParser:
+    config = _parser()
+    for file in files:
+        try:
+            config.read(file, encoding="utf-8")
+            spec_file = config.get("Machine", "machine_spec_file", fallback="None")
+            if spec_file not in ("None", ""):
+                config.read(spec_file, encoding="utf-8")
+                config.remove_option("Machine", "machine_spec_file")
+        except (configparser.Error, OSError, UnicodeDecodeError) as exc:
+            raise BackendConfigError(f"cannot read the SpiNNaker configuration {file}: "
+                                     f"{exc}") from exc
+    return config
 
-    With ``machine`` None the user's own configuration files are merged in (see
-    :func:`user_config_files`); :class:`BackendConfigError` if there are none, or if
-    they name no machine.
-    """
+
+def read_user_machine(cwd: Path | None = None) -> Machine:
+    """The machine of the user's own sPyNNaker configuration (:func:`user_config_files`);
+    :class:`BackendConfigError`, saying how to configure one, if none names a machine."""
+    files = user_config_files(cwd)
+    config = _read_user_files(files)
+    named = [k for k in ("machine_name", "spalloc_server", "remote_spinnaker_url")
+             if config.get("Machine", k, fallback="None").strip() not in ("None", "")]
+    virtual = config.get("Machine", "virtual_board", fallback="False").strip().lower() in _TRUE
+    if not files or not (named or virtual):
+        what = (f"{', '.join(map(str, files))} names no machine" if files
+                else "no SpiNNaker machine is configured")
+        raise BackendConfigError(f"{what}; {HOW_TO_CONFIGURE}")
+    return Machine("user", user_files=tuple(files), virtual=virtual and not named)
+
+
+def write_config(folder: Path, machine: Machine) -> Path:
+    """Write the sPyNNaker configuration of a run, ``folder/spynnaker.cfg`` (``folder``
+    is created), and return its path: the machine, reports under ``folder`` and
+    warnings-only logging. For a ``"user"`` machine the user's files are merged in
+    first (they may change the log level, not the report folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = _parser()
     config["Logging"] = {"default": "warning"}
-    if machine is None:
-        files = user_config_files(cwd)
-        for file in files:
-            try:
-                config.read(file, encoding="utf-8")
-                spec_file = config.get("Machine", "machine_spec_file", fallback="None")
-                if spec_file not in ("None", ""):
-                    config.read(spec_file, encoding="utf-8")
-                    config.remove_option("Machine", "machine_spec_file")
-            except (configparser.Error, OSError, UnicodeDecodeError) as exc:
-                raise BackendConfigError(f"cannot read the SpiNNaker configuration {file}: "
-                                         f"{exc}") from exc
-        named = {k for k in ("machine_name", "spalloc_server", "remote_spinnaker_url")
-                 if config.get("Machine", k, fallback="None") not in ("None", "")}
-        virtual = config.get("Machine", "virtual_board", fallback="False").strip().lower() \
-            in _TRUE
-        if not files or not (named or virtual):
-            what = (f"{', '.join(map(str, files))} names no machine" if files
-                    else "no SpiNNaker machine is configured")
-            raise BackendConfigError(f"{what}; {HOW_TO_CONFIGURE}")
-        machine = Machine("user", user_files=tuple(files), virtual=virtual and not named)
+    if machine.kind == "user":
+        user = _read_user_files(machine.user_files)
+        for name in user.sections():
+            if not config.has_section(name):
+                config.add_section(name)
+            for option, value in user.items(name, raw=True):
+                config.set(name, option, value)
     else:
         section: dict[str, str] = {}
         settings = machine.settings
@@ -327,15 +340,16 @@ def write_config(folder: Path, machine: Machine | None,
                 if key in settings:
                     section[key] = str(settings[key])
         config["Machine"] = section
-    config["Reports"] = {**(config["Reports"] if config.has_section("Reports") else {}),
-                         "default_report_file_path": str(folder.resolve())}
+    if not config.has_section("Reports"):
+        config.add_section("Reports")
+    config.set("Reports", "default_report_file_path", str(folder.resolve()))
     path = folder / CONFIG_NAME
-    header = ("# Written by netspec for this run; sPyNNaker reads it after its own defaults\n"
-              "# and instead of ~/.spynnaker.cfg. " + machine.describe() + "\n")
+    header = ("# Written by netspec for this run: sPyNNaker reads it after its own defaults\n"
+              "# and instead of ~/.spynnaker.cfg. Machine: " + machine.describe() + "\n")
     with open(path, "w", encoding="utf-8") as f:
         f.write(header)
         config.write(f)
-    return path, machine
+    return path
 
 
 def install_config(config_file: Path) -> None:
@@ -434,6 +448,7 @@ class SpinnakerProfile(BackendProfile):
     pynn_module = "pyNN.spiNNaker"
     host_rng = False
     host_rng_connectors = HOST_ONLY_RNG_CONNECTORS
+    spike_times_as_sequence = False
     chunked_run = False
     install_hint = "pip install 'netspec[spinnaker]'"
     simulator_distribution = "sPyNNaker"
@@ -449,6 +464,7 @@ class SpinnakerProfile(BackendProfile):
         self.options = {k: _coerce(k, v, k.replace("_", "-")) for k, v in self.options.items()}
         self.environ = environ
         self.machine: Machine | None = None
+        self.folder: Path | None = None
         self.config_file: Path | None = None
         self.network: Network | None = None
 
@@ -485,20 +501,23 @@ class SpinnakerProfile(BackendProfile):
 
     # ---------------------------------------------------------------------- running
     def prepare(self, network: Network, out_dir: Path) -> None:
-        """Resolve the machine and write ``<out_dir>/spinnaker/spynnaker.cfg``; nothing is
-        written anywhere else. :class:`BackendConfigError` says how to configure a
-        machine when there is none."""
+        """Settle the machine (command line > environment > spec > an existing user
+        configuration); :class:`BackendConfigError` says how to configure one when there
+        is none. Nothing is written until :meth:`import_sim`."""
         spec_machine = network.simulation.spinnaker.get("machine") or {}
         spec = {k: _coerce(k, v, f"simulation.backends.spinnaker.machine.{k}")
                 for k, v in spec_machine.items() if k in MACHINE_KEYS}
         machine = resolve_machine(self.options, environment_settings(self.environ), spec)
-        folder = Path(out_dir) / RUN_FOLDER
-        self.config_file, self.machine = write_config(folder, machine)
+        self.folder = Path(out_dir) / RUN_FOLDER
+        self.machine = machine if machine is not None else read_user_machine()
         self.network = network
-        _keep_home_clean(folder)
 
     def import_sim(self) -> ModuleType:
-        """``pyNN.spiNNaker``, set to read this run's configuration at ``sim.setup``."""
+        """``pyNN.spiNNaker``, set to read this run's ``<out>/spinnaker/spynnaker.cfg``
+        (written here) at ``sim.setup``; sPyNNaker's reports go beside it."""
+        if self.folder is not None and self.machine is not None:
+            self.config_file = write_config(self.folder, self.machine)
+            _keep_home_clean(self.folder)
         sim = super().import_sim()
         if self.config_file is not None:
             install_config(self.config_file)
@@ -595,6 +614,12 @@ class _Checker:
         yield from self.simulation()
         for index, population in enumerate(self.network.populations.values()):
             yield from self.population(population, index)
+        for view in self.network.views.values():
+            if isinstance(view, Assembly) and not ASSEMBLIES:
+                yield self.say(view.origin.path, "NS601",
+                               f"assembly '{view.name}' is not supported on SpiNNaker: "
+                               f"sPyNNaker {SPYNNAKER_VERSION} cannot create a PyNN Assembly; "
+                               "use its members one by one", key=True)
         for projection in self.network.projections.values():
             yield from self.projection(projection)
         for stimulus in self.network.stimuli.values():
@@ -643,7 +668,7 @@ class _Checker:
             kinds = _selected(machine)
             if len(kinds) > 1:
                 keys = [k for k in SELECTORS if SELECTORS[k] in kinds]
-                yield self.say((*opath, "machine"), "NS604",
+                yield self.say((*opath, "machine"), "NS605",
                                f"machine names two SpiNNaker machines ({', '.join(keys)}); "
                                "give only one")
 
@@ -670,7 +695,7 @@ class _Checker:
                     yield from self.unseeded(value, (*path, section, name))
         note = DIFFERENCES.get(population.cell_type)
         if note:
-            yield self.say((*path, "cell_type"), "NS605",
+            yield self.say((*path, "cell_type"), "NS606",
                            f"{population.cell_type} behaves differently on SpiNNaker: {note}",
                            severity="warning")
 
@@ -678,7 +703,7 @@ class _Checker:
                  on_machine: bool = True) -> Iterator[Diagnostic]:
         if (on_machine and isinstance(value, RandomValue)
                 and value.distribution not in ON_CHIP_DISTRIBUTIONS):
-            yield self.say(path, "NS605",
+            yield self.say(path, "NS606",
                            f"sPyNNaker cannot draw '{value.distribution}' values from the "
                            "population's seed, so it draws them on the host without a seed: "
                            "they differ between runs (seeded on SpiNNaker: "
@@ -691,6 +716,8 @@ class _Checker:
             name = getattr(projection, end)
             target = self.network.target(name)
             if isinstance(target, Assembly):
+                if not ASSEMBLIES:
+                    continue  # reported once, where the assembly is defined
                 yield self.say((*path, end), "NS601",
                                f"'{name}' is an assembly; sPyNNaker projects only from and to "
                                "populations and views: use one projection per member")

@@ -22,6 +22,7 @@ DISTRIBUTIONS / ON_CHIP_DISTRIBUTIONS: random distributions sPyNNaker draws
 DELAYS: the longest delay onto a population, in timesteps, is
     (1 + delay_extension_stages) * 2 ** (ring_buffer_bits - bits(neurons per core)
     - bits(n_synapse_types)), bits(n) = ceil(log2(n)).
+ASSEMBLIES: whether sPyNNaker can create a PyNN Assembly.
 IGNORED: settings sPyNNaker ignores, and why. FIXED_SYNAPSE_PARAMETERS: synapse
     parameters with one allowed value. DIFFERENCES: cell types that behave
     differently from PyNN's. VIEWS_AS_PROJECTION_ENDS: what a projection may
@@ -198,6 +199,8 @@ CELL_TYPES = {
         'max_neurons_per_core': 500,
     },
 }
+
+ASSEMBLIES = False
 
 SYNAPSE_TYPES = {
     'STDPMechanism': (

@@ -70,7 +70,7 @@ def write(path: Path, data: Sequence[RecordedData],
 
 
 @contextmanager
-def _gc_frozen() -> Iterator[None]:
+def _gc_frozen() -> Iterator[None]:  # also used by netspec.reader
     """Keep the objects that exist now out of the ``gc.collect()`` nixio runs on close.
 
     In a process holding a simulated network that full collection is most of the

@@ -134,9 +134,13 @@ def collect(target: Any, variables: Sequence[str] | str | None, name: str, t_sto
     end of the run in ms (spikes after it are dropped). ``initial_values`` comes
     from :func:`capture_initial_values`.
     """
-    wanted = None if variables is None or variables == "all" else {str(v) for v in variables}
-    if isinstance(variables, str) and variables != "all":
+    wanted: set[str] | None
+    if variables is None or variables == "all":
+        wanted = None
+    elif isinstance(variables, str):
         wanted = {variables}
+    else:
+        wanted = {str(v) for v in variables}
     members = list(target.populations) if hasattr(target, "populations") else [target]
     parts = [_collect_member(m, wanted, t_stop, initial_values) for m in members]
     kind = ("assembly" if hasattr(target, "populations")
@@ -242,9 +246,10 @@ def _collect_member(member: Any, wanted: set[str] | None, t_stop: float,
         _fill_from_block(data, member, names, to_index, ids_sorted, t_stop)
         return data
 
-    if "spikes" in names:
-        sids = _recorded_ids(recorder, "spikes", ids_sorted)
-        senders, times = recorder._get_spiketimes(sids.tolist())
+    sids = (_recorded_ids(recorder, "spikes", ids_sorted) if "spikes" in names
+            else np.empty(0, dtype=np.int64))
+    if sids.size:  # spikes recorded on at least one neuron of this member
+        senders, times = recorder._get_spiketimes(sids)
         senders = np.asarray(senders, dtype=np.int64)
         times = np.asarray(times, dtype=np.float64)
         keep = times <= t_stop
@@ -344,10 +349,9 @@ def _fill_from_block(data: RecordedData, member: Any, names: list[str], to_index
             t = t[t <= t_stop]
             times_parts.append(t)
             index_parts.append(np.full(t.size, idx, dtype=np.int64))
-        data.spike_channels = np.array(sorted(channels), dtype=np.int64)
-        _set_spikes(data,
-                    np.concatenate(times_parts) if times_parts else np.empty(0),
-                    np.concatenate(index_parts) if index_parts else np.empty(0, np.int64))
+        if channels:  # spikes recorded on at least one neuron of this member
+            data.spike_channels = np.array(sorted(channels), dtype=np.int64)
+            _set_spikes(data, np.concatenate(times_parts), np.concatenate(index_parts))
     for signal in segment.analogsignals:
         if signal.name not in names or signal.name == "spikes":
             continue
