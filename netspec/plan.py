@@ -120,6 +120,7 @@ class Profile(Protocol):
     spike_times_as_sequence: bool
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
+    def native_connectors(self, network: Network) -> frozenset[str]: ...
     def population_kwargs(self, network: Network, population: Population,
                           index: int) -> dict[str, Any]: ...
 
@@ -141,8 +142,9 @@ class _Planner:
         self.profile = profile
         self.steps: list[Step] = []
         self.objects: dict[str, str] = {}
-        self.used: set[str] = {"sim", "np", "rng", "RandomDistribution", "NumpyRNG",
-                               "Sequence", "space"}
+        self.used: set[str] = {"sim", "np", "rng", "native_rng", "RandomDistribution",
+                               "NumpyRNG", "Sequence", "space"}
+        self.native: frozenset[str] = frozenset()
 
     def name_for(self, spec_name: str) -> str:
         base = variable(spec_name)
@@ -154,6 +156,11 @@ class _Planner:
         self.used.add(candidate)
         self.objects[spec_name] = candidate
         return candidate
+
+    def connector_rng(self, connector: str, on_host: bool) -> tuple[tuple[str, Any], ...]:
+        if connector in self.native:
+            return (("rng", Sym("native_rng")),)
+        return self.rng(on_host) if connector in RNG_CONNECTORS else ()
 
     def rng(self, on_host: bool = False) -> tuple[tuple[str, Any], ...]:
         """``rng=rng`` where the backend takes the host RNG (``on_host``: the projection's
@@ -189,6 +196,12 @@ class _Planner:
         setup = [Step(Call(Sym("sim.setup"), (), tuple(
             (k, Lit(v)) for k, v in self.profile.setup_kwargs(network).items())),
             comment="simulator settings")]
+        self.native = self.profile.native_connectors(network)
+        if self.native:
+            setup.append(Step(Call(Sym("sim.NativeRNG"), (), (("seed", Lit(sim.seed)),)),
+                              target="native_rng",
+                              comment="simulation.backends.nest.native_connectors: NEST's own "
+                                      "connection rules (faster; not reproducible elsewhere)"))
         if self.profile.host_rng or any(p.connector.type in self.profile.host_rng_connectors
                                         for p in network.projections.values()):
             setup.append(Step(Call(Sym("NumpyRNG"), (), (("seed", Lit(sim.seed)),
@@ -213,7 +226,7 @@ class _Planner:
             connector_call = Call(
                 Sym(f"sim.{connector.type}"), (),
                 (*((k, self.value(v, on_host)) for k, v in connector.parameters.items()),
-                 *(self.rng(on_host) if connector.type in RNG_CONNECTORS else ())))
+                 *self.connector_rng(connector.type, on_host)))
             self.steps.append(Step(
                 Call(Sym("sim.Projection"),
                      (Sym(self.objects[projection.pre]), Sym(self.objects[projection.post]),

@@ -147,3 +147,18 @@ export:
     assert "Traceback" not in done.stderr
     assert f"{spec}:5:10: error[NS701]: the simulator refused populations.cells" in done.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@needs_nest
+def test_native_connectors_are_opt_in_and_reproducible(tmp_path: Path) -> None:
+    spec = tmp_path / "native.yaml"
+    spec.write_text(VA.read_text(encoding="utf-8").replace(
+        "      threads: 1", "      threads: 1\n      native_connectors: true"), encoding="utf-8")
+    import netspec
+    assert "native_rng = sim.NativeRNG(seed=98765)" in netspec.compile(spec, overrides={"n": 200})
+    counts = []
+    for run in ("a", "b"):
+        done = netspec_cli("run", str(spec), "--set", "n=200", "--out", str(tmp_path / run))
+        assert done.returncode == 0, done.stderr
+        counts.append(json.loads((tmp_path / run / "summary.json").read_text())["populations"])
+    assert counts[0] == counts[1]

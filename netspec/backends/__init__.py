@@ -56,6 +56,10 @@ class BackendProfile:
         return {"timestep": sim.timestep, "min_delay": sim.min_delay,
                 "max_delay": sim.max_delay}
 
+    def native_connectors(self, network: Network) -> frozenset[str]:
+        """Connectors to build with the simulator's own RNG and connection rules."""
+        return frozenset()
+
     def population_kwargs(self, network: Network, population: Population,
                           index: int) -> dict[str, Any]:
         """Extra keyword arguments of ``sim.Population`` for ``population``."""

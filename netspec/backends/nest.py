@@ -13,6 +13,9 @@ from netspec.diagnostics import Diagnostic
 from netspec.loader import SourceMap
 from netspec.model import Network
 
+#: Connectors that pyNN.nest builds with NEST's own rules when given a NativeRNG.
+NATIVE_CONNECTORS = frozenset({"FixedProbabilityConnector"})
+
 #: PyNN standard types that pyNN.nest 0.13 does not implement (checked by tests/test_backends.py).
 UNAVAILABLE: dict[str, frozenset[str]] = {
     "synapse": frozenset({"ElectricalSynapse"}),
@@ -24,7 +27,7 @@ class NestProfile(BackendProfile):
     """Runs on NEST through ``pyNN.nest``.
 
     Options (``simulation.backends.nest``): ``threads``, ``verbosity``,
-    ``spike_precision``. The kernel RNG gets ``rng_seed=seed``; host-side draws
+    ``spike_precision``, ``native_connectors``. The kernel RNG gets ``rng_seed=seed``; host-side draws
     come from one ``NumpyRNG(seed, parallel_safe=True)``.
     """
 
@@ -33,6 +36,14 @@ class NestProfile(BackendProfile):
     host_rng = True
     install_hint = "pip install 'netspec[nest]'"
     simulator_distribution = "nest-simulator"
+
+    def native_connectors(self, network: Network) -> frozenset[str]:
+        """With ``native_connectors: true``, FixedProbabilityConnector uses NEST's own
+        ``pairwise_bernoulli`` rule (a ``NativeRNG``): faster for large networks, but the
+        connections then depend on NEST's RNG, not on netspec's host RNG."""
+        if network.simulation.nest.get("native_connectors") is True:
+            return NATIVE_CONNECTORS
+        return frozenset()
 
     def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
         """Standard types that pyNN.nest does not implement."""
