@@ -21,6 +21,7 @@ comparison of NIX layouts on synthetic spikes (no simulator)::
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -100,29 +101,32 @@ def same_spikes(expected: Any, got: Any) -> tuple[bool, int]:
 
 
 def bench(n: int, duration: float, keep: Path | None) -> dict[str, Any]:
-    """Build, run and time both exports for ``n`` cells."""
+    """Build, run and time both exports for ``n`` cells (files kept only under ``keep``)."""
     import neo
     import pyNN.nest as sim
 
     import netspec.reader
 
     net = reference.build_and_run(sim, n=n, duration=duration)
-    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_export-"))
-    ours = netspec_export(net, work / f"netspec-n{n}")
-    pynn = reference.write_like_notebook(net["exc"], net["inh"], work / f"pynn-n{n}")
-
-    checks = {}
-    for name in ("exc", "inh"):
-        expected = net[name].get_data()
-        checks[f"{name}.h5"] = same_spikes(
-            expected, netspec.reader.read(work / f"netspec-n{n}" / f"{name}.h5"))
-        checks[f"{name}.pkl"] = same_spikes(
-            expected, neo.io.PickleIO(str(work / f"netspec-n{n}" / f"{name}.pkl")).read_block())
-    spikes = int(net["cells"].get_spike_counts().__len__())
-    n_spikes = sum(net["cells"].get_spike_counts().values())
-    sim.end()
+    work = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="bench_export-"))
+    try:
+        ours = netspec_export(net, work / f"netspec-n{n}")
+        pynn = reference.write_like_notebook(net["exc"], net["inh"], work / f"pynn-n{n}")
+        checks = {}
+        for name in ("exc", "inh"):
+            expected = net[name].get_data()
+            written = work / f"netspec-n{n}"
+            checks[f"{name}.h5"] = same_spikes(
+                expected, netspec.reader.read(written / f"{name}.h5"))
+            checks[f"{name}.pkl"] = same_spikes(
+                expected, neo.io.PickleIO(str(written / f"{name}.pkl")).read_block())
+        n_spikes = sum(net["cells"].get_spike_counts().values())
+    finally:
+        sim.end()
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     return {"n": n, "build": net["build"], "simulate": net["simulate"], "ours": ours,
-            "pynn": pynn, "checks": checks, "neurons": spikes, "spikes": n_spikes, "dir": work}
+            "pynn": pynn, "checks": checks, "spikes": n_spikes, "kept": keep}
 
 
 def report(result: dict[str, Any]) -> None:
@@ -144,7 +148,8 @@ def report(result: dict[str, Any]) -> None:
     for name, (ok, trains) in result["checks"].items():
         print(f"check {name:<8}: {'same' if ok else 'DIFFERENT'} spike times as get_data() "
               f"for {trains} neurons")
-    print(f"files in {result['dir']}")
+    if result["kept"] is not None:
+        print(f"files in {result['kept']}")
 
 
 def bench_layouts(n_neurons: int = 8000, n_spikes: int = 100_000) -> None:

@@ -135,13 +135,15 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str | None,
 @click.option("--virtual-board", is_flag=True, default=None,
               help="SpiNNaker: map onto a virtual board (no hardware; records no data).")
 @click.option("--board-address", default=None, help="SpiNNaker: IP address of a board.")
+@click.option("--board-version", type=click.Choice(["3", "5"]), default=None,
+              help="SpiNNaker: version of that board (5: 48 chips, 3: 4 chips).")
 @click.option("--spalloc-server", default=None, help="SpiNNaker: spalloc server URL.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar [default: when stderr is a terminal].")
 @_errors
 def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force: bool,
-        virtual_board: bool | None, board_address: str | None, spalloc_server: str | None,
-        progress: bool | None) -> None:
+        virtual_board: bool | None, board_address: str | None, board_version: str | None,
+        spalloc_server: str | None, progress: bool | None) -> None:
     """Run SPEC on a backend and write its exports; prints a summary table."""
     from netspec.pipeline import parse_overrides
     from netspec.report import summary_table
@@ -152,6 +154,7 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
     warnings.filterwarnings("ignore", category=UserWarning, module=r"nest(\.|$)")
     options = {k: v for k, v in (("virtual_board", virtual_board),
                                  ("board_address", board_address),
+                                 ("board_version", board_version),
                                  ("spalloc_server", spalloc_server)) if v is not None}
     show = sys.stderr.isatty() if progress is None else progress
     bar = _ProgressBar() if show else None

@@ -90,15 +90,18 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
             started = time.perf_counter()
             env = build(plan, sim)
             built = time.perf_counter()
+            pynn = objects(plan, env)
+            initial = profile.initial_values(
+                [pynn[name] for name in network.populations]) if profile.records_data else None
             with _interruptible():
                 _simulate(profile, sim, network, progress)
             simulated = time.perf_counter()
-            pynn = objects(plan, env)
             summary = _summary(network, profile, sim, built - started, simulated - built)
             data: dict[str, Any] = {}
             if profile.records_data:
                 data = {name: export.collect(pynn[name], sorted(variables), name=name,
-                                             t_stop=network.simulation.duration)
+                                             t_stop=network.simulation.duration,
+                                             initial_values=initial)
                         for name, variables in _targets(network).items()}
                 summary["populations"] = export.summarise(
                     {n: data[n] for n in _rated(network)}, network.simulation.duration)

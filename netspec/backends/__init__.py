@@ -92,6 +92,11 @@ class BackendProfile:
         PyNN's ``run`` (which connects recorders and does its own bookkeeping)."""
         sim.run(milliseconds)
 
+    def initial_values(self, populations: list[Any]) -> Any:
+        """The initial values of recorded variables, read after ``record()`` and before the
+        first run (the t=0 sample of recorded signals); ``None`` where not needed."""
+        return None
+
     def mapping_report(self, sim: ModuleType) -> dict[str, Any]:
         """What the backend used to run the network (SpiNNaker: chips and cores)."""
         return {}

@@ -69,6 +69,11 @@ class NestProfile(BackendProfile):
             warnings.filterwarnings("ignore", message="Cannot find nest-config")
             return super().import_sim()
 
+    def initial_values(self, populations: list[Any]) -> Any:
+        """Read from NEST, because PyNN redraws random initial values on every get_data."""
+        from netspec.export import capture_initial_values
+        return capture_initial_values(populations)
+
     def running(self, sim: ModuleType) -> AbstractContextManager[Any]:
         """NEST's ``RunManager``: later chunks skip Simulate's per-call Prepare/Cleanup."""
         import nest

@@ -110,9 +110,9 @@ def build_block(data: Sequence[RecordedData]) -> neo.Block:
             segment.analogsignals.append(neo.AnalogSignal(
                 signal.values, units=signal.units, t_start=signal.t_start * pq.ms,
                 sampling_period=signal.sampling_period * pq.ms, name=signal.name,
-                channel_ids=_arr(d.cell_ids)[ch], source_population=_population_label(d, ch),
+                channel_ids=d.cell_ids[ch], source_population=_population_label(d, ch),
                 netspec_target=d.name,
-                array_annotations={"channel_index": ch, "source_index": _arr(d.source_index)[ch]},
+                array_annotations={"channel_index": ch, "source_index": d.source_index[ch]},
             ))
     block.segments.append(segment)
     block.check_relationships()
@@ -121,19 +121,19 @@ def build_block(data: Sequence[RecordedData]) -> neo.Block:
 
 
 def _spiketrain(d: RecordedData) -> neo.SpikeTrain:
-    channels = _arr(d.spike_channels)
+    times, ids, channels = d.spikes()
     return neo.SpikeTrain(
-        _arr(d.spike_times), units="ms", t_start=d.t_start * pq.ms, t_stop=d.t_stop * pq.ms,
+        times, units="ms", t_start=d.t_start * pq.ms, t_stop=d.t_stop * pq.ms,
         name=d.name, netspec_kind=MULTIPLEXED, netspec_target=d.name, target_size=d.size,
-        recorded_channels=channels, channel_ids=_arr(d.cell_ids)[channels],
-        source_index=_arr(d.source_index)[channels],
+        recorded_channels=channels, channel_ids=d.cell_ids[channels],
+        source_index=d.source_index[channels],
         source_population=_population_label(d, channels),
-        array_annotations={"channel_index": _arr(d.spike_ids)},
+        array_annotations={"channel_index": ids},
     )
 
 
 def _population_label(d: RecordedData, channels: np.ndarray) -> Any:
-    labels = _arr(d.source_population)[channels]
+    labels = d.source_population[channels]
     unique = np.unique(labels)
     if unique.size <= 1:
         return str(unique[0]) if unique.size else d.label
@@ -149,12 +149,6 @@ def _plain(annotations: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, str | int | float | bool):
             out[key] = value
     return out
-
-
-def _arr(value: np.ndarray | None) -> np.ndarray:
-    if value is None:
-        raise ValueError("RecordedData is missing an array")
-    return value
 
 
 @cache

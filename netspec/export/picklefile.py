@@ -61,8 +61,8 @@ def build_block(data: Sequence[RecordedData]) -> neo.Block:
             analog = neo.AnalogSignal(
                 signal.values, units=signal.units, t_start=signal.t_start * pq.ms,
                 sampling_period=signal.sampling_period * pq.ms, name=signal.name,
-                channel_ids=_arr(d.cell_ids)[ch], source_population=_label(d, ch),
-                array_annotations={"channel_index": _arr(d.source_index)[ch]},
+                channel_ids=d.cell_ids[ch], source_population=_label(d, ch),
+                array_annotations={"channel_index": d.source_index[ch]},
             )
             analog.segment = segment
             segment.analogsignals.append(analog)
@@ -73,11 +73,12 @@ def build_block(data: Sequence[RecordedData]) -> neo.Block:
 
 def _spiketrains(data: Sequence[RecordedData]) -> SpikeTrainList:
     """One multiplexed SpikeTrainList over every target, channels in order of simulator id."""
-    times = np.concatenate([_arr(d.spike_times) for d in data])
-    senders = np.concatenate([_arr(d.cell_ids)[_arr(d.spike_ids)] for d in data])
-    channel_ids = np.concatenate([_arr(d.cell_ids)[_arr(d.spike_channels)] for d in data])
-    source_index = np.concatenate([_arr(d.source_index)[_arr(d.spike_channels)] for d in data])
-    labels = np.concatenate([_arr(d.source_population)[_arr(d.spike_channels)] for d in data])
+    spikes = [(d, *d.spikes()) for d in data]
+    times = np.concatenate([t for _, t, _, _ in spikes])
+    senders = np.concatenate([d.cell_ids[i] for d, _, i, _ in spikes])
+    channel_ids = np.concatenate([d.cell_ids[ch] for d, _, _, ch in spikes])
+    source_index = np.concatenate([d.source_index[ch] for d, _, _, ch in spikes])
+    labels = np.concatenate([d.source_population[ch] for d, _, _, ch in spikes])
     order = np.argsort(channel_ids, kind="stable")
     unique = np.unique(labels)
     population: Any = str(unique[0]) if unique.size == 1 else [str(x) for x in labels[order]]
@@ -91,14 +92,8 @@ def _spiketrains(data: Sequence[RecordedData]) -> SpikeTrainList:
 
 
 def _label(d: RecordedData, channels: np.ndarray) -> str:
-    labels = np.unique(_arr(d.source_population)[channels])
+    labels = np.unique(d.source_population[channels])
     return str(labels[0]) if labels.size == 1 else d.label
-
-
-def _arr(value: np.ndarray | None) -> np.ndarray:
-    if value is None:
-        raise ValueError("RecordedData is missing an array")
-    return value
 
 
 def verify(path: Path) -> None:

@@ -31,7 +31,7 @@ evaluated initial value when it is deterministic and NaN when it was random.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,35 +76,33 @@ class RecordedData:
     signals: dict[str, Signal] = field(default_factory=dict)
     spike_channels: np.ndarray | None = None
     kind: str = "population"  # "population", "view" or "assembly"
-    label: str = ""  # the label PyNN gives the Block of this target
+    label: str = ""  # the label PyNN gives the Block of this target (default: name)
     description: str = ""
     annotations: dict[str, Any] = field(default_factory=dict)  # PyNN's Block metadata
-    cell_ids: np.ndarray | None = None  # simulator id of each neuron of the target
-    source_index: np.ndarray | None = None  # index of each neuron within its Population
-    source_population: np.ndarray | None = None  # label of each neuron's Population
+    # per neuron of the target (default: 0..size-1 and the label)
+    cell_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    source_index: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    source_population: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=str))
 
     def __post_init__(self) -> None:
-        if self.spike_times is not None and self.spike_channels is None:
-            self.spike_channels = np.arange(self.size)  # default: every neuron was recorded
-        if self.cell_ids is None:
-            self.cell_ids = np.arange(self.size, dtype=np.int64)
-        if self.source_index is None:
-            self.source_index = np.arange(self.size, dtype=np.int64)
-        if self.source_population is None:
-            self.source_population = np.full(self.size, self.label or self.name)
         if not self.label:
             self.label = self.name
+        if (self.spike_times is None) != (self.spike_ids is None):
+            raise ValueError(f"{self.name}: spike_times and spike_ids go together")
+        if self.spike_times is not None and self.spike_channels is None:
+            self.spike_channels = np.arange(self.size)  # default: every neuron was recorded
+        if self.cell_ids.size != self.size:
+            self.cell_ids = np.arange(self.size, dtype=np.int64)
+        if self.source_index.size != self.size:
+            self.source_index = np.arange(self.size, dtype=np.int64)
+        if self.source_population.size != self.size:
+            self.source_population = np.full(self.size, self.label)
 
-    @property
-    def has_spikes(self) -> bool:
-        """True when spikes were recorded (even if there were none)."""
-        return self.spike_times is not None
-
-    def spike_counts(self) -> np.ndarray:
-        """Number of spikes of every neuron of the target (0 for neurons not recorded)."""
-        if self.spike_ids is None:
-            return np.zeros(self.size, dtype=np.int64)
-        return np.bincount(self.spike_ids, minlength=self.size)
+    def spikes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(spike_times, spike_ids, spike_channels)``; ValueError if spikes were not recorded."""
+        if self.spike_times is None or self.spike_ids is None or self.spike_channels is None:
+            raise ValueError(f"spikes of {self.name!r} were not recorded")
+        return self.spike_times, self.spike_ids, self.spike_channels
 
     def select(self, variables: Iterable[str] | None) -> RecordedData:
         """A shallow copy restricted to ``variables`` (None: everything recorded)."""
@@ -371,7 +369,7 @@ def _node_id_of(train: Any, data: RecordedData, ids_sorted: np.ndarray) -> int |
     ann = train.annotations
     if "channel_id" in ann:
         node_id = int(ann["channel_id"])
-    elif "source_index" in ann and data.cell_ids is not None:
+    elif "source_index" in ann:
         node_id = int(data.annotations.get("first_id", 0)) + int(ann["source_index"])
     else:
         return None
@@ -391,16 +389,16 @@ def _merge(parts: list[RecordedData], *, name: str, kind: str, label: str, descr
         name=name, size=sum(p.size for p in parts), t_start=min(p.t_start for p in parts),
         t_stop=float(t_stop), kind=kind, label=label, description=description,
         annotations=dict(parts[0].annotations),
-        cell_ids=np.concatenate([_arr(p.cell_ids) for p in parts]),
-        source_index=np.concatenate([_arr(p.source_index) for p in parts]),
-        source_population=np.concatenate([_arr(p.source_population) for p in parts]),
+        cell_ids=np.concatenate([p.cell_ids for p in parts]),
+        source_index=np.concatenate([p.source_index for p in parts]),
+        source_population=np.concatenate([p.source_population for p in parts]),
     )
-    spiking = [(p, off) for p, off in zip(parts, offsets, strict=True) if p.has_spikes]
+    spiking = [(p.spikes(), off) for p, off in zip(parts, offsets, strict=True)
+               if p.spike_times is not None]
     if spiking:
-        merged.spike_channels = np.concatenate(
-            [_arr(p.spike_channels) + off for p, off in spiking])
-        _set_spikes(merged, np.concatenate([_arr(p.spike_times) for p, _ in spiking]),
-                    np.concatenate([_arr(p.spike_ids) + off for p, off in spiking]))
+        merged.spike_channels = np.concatenate([ch + off for (_, _, ch), off in spiking])
+        _set_spikes(merged, np.concatenate([t for (t, _, _), _ in spiking]),
+                    np.concatenate([i + off for (_, i, _), off in spiking]))
     names = dict.fromkeys(n for p in parts for n in p.signals)
     for var_name in names:
         pieces = [(p.signals[var_name], off)
@@ -419,14 +417,3 @@ def _merge(parts: list[RecordedData], *, name: str, kind: str, label: str, descr
             units=first.units,
         )
     return merged
-
-
-def _arr(value: np.ndarray | None) -> np.ndarray:
-    if value is None:  # pragma: no cover - filled by __post_init__
-        raise ValueError("missing array")
-    return value
-
-
-def recorded_targets(data: Mapping[str, RecordedData]) -> list[str]:
-    """Names of the populations (not views or assemblies) in ``data``, in order."""
-    return [k for k, d in data.items() if d.kind == "population"]
