@@ -17,7 +17,8 @@ import neo
 import numpy as np
 import quantities as pq
 
-from netspec.export.nixfile import LAYOUT, MULTIPLEXED, _gc_frozen
+from netspec.export.nixfile import LAYOUT, MULTIPLEXED, _gc_frozen, build_block
+from netspec.export.recorded import RecordedData
 
 _PICKLE_MAGIC = b"\x80"
 
@@ -36,6 +37,15 @@ def read(path: str | Path) -> neo.Block:
     if block.annotations.get("netspec_layout") == LAYOUT:
         for segment in block.segments:
             _expand(segment)
+    return block
+
+
+def to_block(data: RecordedData) -> neo.Block:
+    """One target's recorded data (from a run, in memory) as a Neo Block with one
+    SpikeTrain per neuron, as :func:`read` gives it from a file."""
+    block = build_block([data])
+    for segment in block.segments:
+        _expand(segment)
     return block
 
 

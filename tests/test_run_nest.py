@@ -162,3 +162,22 @@ def test_native_connectors_are_opt_in_and_reproducible(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         counts.append(json.loads((tmp_path / run / "summary.json").read_text())["populations"])
     assert counts[0] == counts[1]
+
+
+@needs_nest
+def test_python_api_run_returns_data_and_summary(tmp_path: Path) -> None:
+    code = f"""
+import json, netspec
+result = netspec.run({str(VA)!r}, out={str(tmp_path / 'api')!r}, overrides={{'n': 150}})
+block = result.block('exc')
+trains = block.segments[0].spiketrains
+print(json.dumps({{'trains': len(trains), 'spikes': sum(len(t) for t in trains),
+                  'summary': result.summary['populations']['exc'],
+                  'files': sorted(p.name for p in result.files)}}))
+"""
+    from tests.conftest import run_python
+    got = json.loads(run_python(code).strip().splitlines()[-1])
+    assert got["trains"] == 120
+    assert got["spikes"] == got["summary"]["spike_count"]
+    assert got["files"] == ["exc.h5", "exc.pkl", "inh.h5", "inh.pkl", "manifest.json",
+                            "summary.json"]
