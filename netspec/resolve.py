@@ -577,8 +577,9 @@ class _Resolver:
         try:
             size = int(self.number(raw.get("size"), (*path, "size"), None, "size",
                                    integer=True))
-            if size < 0 or size > MAX_SIZE:
-                self.report((*path, "size"), "NS106", f"size must be between 0 and {MAX_SIZE}")
+            if size < 1 or size > MAX_SIZE:
+                self.report((*path, "size"), "NS106",
+                            f"size must be between 1 and {MAX_SIZE}, not {size}")
                 bad, size = True, None
         except _Bad:
             bad = True
@@ -702,6 +703,9 @@ class _Resolver:
                               self.origin(path))
         finally:
             visiting.pop()
+        if result.size == 0:
+            self.report(path, "NS311", f"view '{name}' selects no cells; PyNN needs at least one")
+            raise _Bad
         self.views[name] = result
         return result
 
