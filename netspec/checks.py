@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from netspec import units
-from netspec.diagnostics import Diagnostic, SpecPath
+from netspec.diagnostics import Diagnostic, SpecPath, unknown
 from netspec.loader import SourceMap
 from netspec.model import Assembly, Network, RandomValue, View
 
@@ -22,10 +22,71 @@ MANIFEST = "manifest.json"
 FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none"}
 
 
+#: Parameters that are probabilities or fractions, by (kind, name).
+PROBABILITIES = {("connector", "p_connect"), ("connector", "rewiring"), ("synapse", "U"),
+                 ("synapse", "dendritic_delay_fraction")}
+
+
 def check_network(network: Network, source: SourceMap) -> list[Diagnostic]:
     """Every cross-object problem of ``network``."""
-    return [*_delays(network, source), *_sampling(network, source),
+    return [*_delays(network, source), *_connection_lists(network, source),
+            *_probabilities(network, source), *_sampling(network, source),
             *_exports(network, source)]
+
+
+def _probabilities(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    for projection in network.projections.values():
+        for kind, parameters in (("connector", projection.connector.parameters),
+                                 ("synapse", projection.synapse.parameters)):
+            for name, value in parameters.items():
+                if (kind, name) in PROBABILITIES and kind == "synapse" \
+                        and isinstance(value, float | int) and not 0.0 <= value <= 1.0:
+                    yield source.diagnostic((*projection.origin.path, kind, name), "NS310",
+                                            f"{name} must be in [0, 1], not {value:g}")
+                elif (kind, name) == ("connector", "rewiring") \
+                        and isinstance(value, float | int) and not 0.0 <= value <= 1.0:
+                    yield source.diagnostic((*projection.origin.path, kind, name), "NS310",
+                                            f"{name} must be in [0, 1], not {value:g}")
+
+
+def _connection_lists(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    """Column names of FromListConnector are synapse parameters; listed delays obey the
+    same rules as any delay."""
+    from netspec import pynn_catalogue
+    sim = network.simulation
+    for projection in network.projections.values():
+        connector = projection.connector
+        columns = connector.parameters.get("column_names")
+        conn_list = connector.parameters.get("conn_list")
+        if columns is None:
+            continue
+        path: SpecPath = (*projection.origin.path, "connector", "column_names")
+        model = pynn_catalogue.synapse_type(projection.synapse.type)
+        allowed = set(model.parameters) if model else set()
+        for i, column in enumerate(columns):
+            if column not in allowed:
+                yield source.diagnostic((*path, i), "NS303",
+                                        unknown("column", column, allowed,
+                                                projection.synapse.type))
+        if "delay" in columns and conn_list is not None and conn_list.data.size:
+            column = 2 + list(columns).index("delay")
+            delays = conn_list.data[:, column]
+            shortest = max(sim.min_delay, sim.timestep)
+            ratios = delays / sim.timestep
+            for code, bad, text in (
+                    ("NS401", delays < shortest - 1e-9, f"is shorter than {shortest:g} ms"),
+                    ("NS402", delays > sim.max_delay + 1e-9,
+                     f"is longer than max_delay ({sim.max_delay:g} ms)"),
+                    ("NS403", np.abs(ratios - np.round(ratios)) > 1e-6,
+                     f"is not a multiple of the timestep ({sim.timestep:g} ms)")):
+                if np.any(bad):
+                    row = int(np.argmax(bad))
+                    where: SpecPath = (*projection.origin.path, "connector", "conn_list")
+                    if conn_list.file is None:
+                        where = (*where, row, column)
+                    yield source.diagnostic(where, code, f"the delay of conn_list row {row} "
+                                                         f"({delays[row]:g} ms) {text}")
+                    break
 
 
 def _delays(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
