@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import inspect
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -91,12 +92,24 @@ def _arguments(cls: type, skip: Iterable[str] = ()) -> tuple[str, ...]:
 
 
 def introspect() -> dict[str, Any]:
-    """Every table of the capability module, from the installed sPyNNaker."""
+    """Every table of the capability module, from the installed sPyNNaker; nothing is
+    written outside a temporary folder (sPyNNaker's configuration and reports, and
+    matplotlib's caches where the user has none)."""
+    from netspec.backends.spinnaker import keep_home_clean
+
+    tmp = Path(tempfile.mkdtemp(prefix="netspec-caps-"))
+    # Removed at exit, after sPyNNaker's own exit handlers (registered later, run earlier),
+    # which still write to its report folder.
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    keep_home_clean(tmp)
+    return _introspect(tmp)
+
+
+def _introspect(tmp: Path) -> dict[str, Any]:
     from importlib import metadata
 
     import pyNN.spiNNaker as sim
     from pyNN.random import available_distributions
-    from spinn_utilities.data.utils_data_writer import UtilsDataWriter
     from spynnaker.pyNN.models.common.param_generator_data import PARAM_TYPE_BY_NAME
     from spynnaker.pyNN.models.neural_projections.connectors import (
         AbstractGenerateConnectorOnMachine,
@@ -114,36 +127,31 @@ def introspect() -> dict[str, Any]:
 
     tables: dict[str, Any] = {"SPYNNAKER_VERSION": metadata.version("sPyNNaker")}
     cell_types: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="netspec-caps-") as tmp:
-        machine = Machine("virtual", {"virtual_board": True}, virtual=True)
-        config = write_config(Path(tmp), machine)
-        install_config(config)
-        sim.setup(timestep=1.0)
+    machine = Machine("virtual", {"virtual_board": True}, virtual=True)
+    install_config(write_config(tmp / "spinnaker", machine))
+    sim.setup(timestep=1.0)
+    try:
+        for name in standard(catalogue.cell_types()):
+            cls = exported[name]
+            population = sim.Population(2, cls(), label=name)
+            vertex = population._vertex
+            impl = getattr(vertex, "neuron_impl", None)
+            cell_types[name] = {
+                "parameters": tuple(sorted(cls.default_parameters)),
+                "initial_values": tuple(sorted(cls.default_initial_values)),
+                "recordables": tuple(sorted(vertex.get_recordable_variables())),
+                "receptor_types": tuple(impl.get_synapse_targets()) if impl else (),
+                "n_synapse_types": int(impl.get_n_synapse_types()) if impl else 0,
+                "population_options": tuple(sorted(cls.default_population_parameters)),
+                "max_neurons_per_core": int(vertex.get_max_atoms_per_core()),
+            }
         try:
-            for name in standard(catalogue.cell_types()):
-                cls = exported[name]
-                population = sim.Population(2, cls(), label=name)
-                vertex = population._vertex
-                impl = getattr(vertex, "neuron_impl", None)
-                cell_types[name] = {
-                    "parameters": tuple(sorted(cls.default_parameters)),
-                    "initial_values": tuple(sorted(cls.default_initial_values)),
-                    "recordables": tuple(sorted(vertex.get_recordable_variables())),
-                    "receptor_types": tuple(impl.get_synapse_targets()) if impl else (),
-                    "n_synapse_types": int(impl.get_n_synapse_types()) if impl else 0,
-                    "population_options": tuple(sorted(cls.default_population_parameters)),
-                    "max_neurons_per_core": int(vertex.get_max_atoms_per_core()),
-                }
-            try:
-                sim.Assembly(population)
-                assemblies = True
-            except Exception:  # noqa: BLE001 - any refusal means: no assemblies
-                assemblies = False
-        finally:
-            sim.end()
-            # sPyNNaker marks a report folder without a run as errored at exit; this one
-            # is deleted with the temporary folder.
-            atexit.unregister(UtilsDataWriter.write_errored_file)
+            sim.Assembly(population)
+            assemblies = True
+        except Exception:  # any refusal means: no assemblies
+            assemblies = False
+    finally:
+        sim.end()
     tables["CELL_TYPES"] = cell_types
     tables["ASSEMBLIES"] = assemblies
     rules = ("timing_dependence", "weight_dependence", "voltage_dependence")

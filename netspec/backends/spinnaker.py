@@ -33,14 +33,15 @@ What this profile adds to the common translator (:mod:`netspec.plan`):
   The highest source that names a machine (``virtual_board: true``,
   ``board_address`` or ``spalloc_server``) decides which kind it is; each
   setting of that kind then comes from the highest source that gives it, and
-  settings of other kinds are ignored. :meth:`SpinnakerProfile.prepare` writes
-  the resulting ``spynnaker.cfg`` into ``<out>/spinnaker/`` and makes sPyNNaker
-  read it (after its own defaults) *instead of* looking for
-  ``~/.spynnaker.cfg``, which is never read, created or changed — except when
-  netspec is given no machine at all: then an existing user configuration
-  (``~/.spynnaker.cfg`` or the other places sPyNNaker looks) is honoured, and
-  only the report folder and log level are set on top of it. sPyNNaker's
-  reports always go to ``<out>/spinnaker/reports/``.
+  settings of other kinds are ignored. :meth:`SpinnakerProfile.prepare` settles
+  the machine (before outputs are staged); :meth:`SpinnakerProfile.import_sim`
+  writes it to ``<out>/spinnaker/spynnaker.cfg`` and makes sPyNNaker read that
+  file (after its own defaults) *instead of* looking for ``~/.spynnaker.cfg``
+  (:func:`install_config`), without changing directory. ``~/.spynnaker.cfg`` is
+  never created or changed, and read only when netspec is given no machine at
+  all: then the user's existing configuration is honoured, with the report
+  folder and log level set on top of it. sPyNNaker's reports always go to
+  ``<out>/spinnaker/reports/``.
 * **Mapping report** (:meth:`SpinnakerProfile.mapping_report`): chips and cores
   used, per population, after the run; a virtual board records no data
   (:attr:`SpinnakerProfile.records_data`).
@@ -51,6 +52,7 @@ from __future__ import annotations
 import configparser
 import math
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -60,10 +62,16 @@ from typing import Any
 
 import numpy as np
 
+from netspec import pynn_catalogue as catalogue
 from netspec.backends import BackendProfile
 from netspec.backends import spinnaker_capabilities as caps
 from netspec.diagnostics import Diagnostic, SpecPath, allowed, did_you_mean
-from netspec.errors import BackendConfigError, BackendUnavailableError, UsageError
+from netspec.errors import (
+    BackendConfigError,
+    BackendUnavailableError,
+    SimulationError,
+    UsageError,
+)
 from netspec.loader import SourceMap
 from netspec.model import (
     ArrayValue,
@@ -71,6 +79,7 @@ from netspec.model import (
     Component,
     Network,
     Population,
+    Projection,
     RandomValue,
     View,
 )
@@ -125,12 +134,12 @@ HOST_ONLY_RNG_CONNECTORS: frozenset[str] = frozenset(
 
 HOW_TO_CONFIGURE = (
     "give netspec a machine: --virtual-board (maps the network without hardware; records no "
-    "data), --board-address HOST with NETSPEC_SPINNAKER_BOARD_VERSION=5 (or 3), or "
-    "--spalloc-server URL (with NETSPEC_SPINNAKER_SPALLOC_USER); the same settings as "
-    "environment variables NETSPEC_SPINNAKER_VIRTUAL_BOARD=1, NETSPEC_SPINNAKER_BOARD_ADDRESS, "
-    "NETSPEC_SPINNAKER_SPALLOC_SERVER, …; or in the spec under "
-    "simulation.backends.spinnaker.machine. An existing ~/.spynnaker.cfg is also used when "
-    "none of these is given (netspec never writes one); see docs/spinnaker.md")
+    "data), --board-address HOST --board-version 5 (or 3), or --spalloc-server URL; or the "
+    "environment variables NETSPEC_SPINNAKER_VIRTUAL_BOARD=1, NETSPEC_SPINNAKER_BOARD_ADDRESS "
+    "with NETSPEC_SPINNAKER_BOARD_VERSION, NETSPEC_SPINNAKER_SPALLOC_SERVER (with "
+    "NETSPEC_SPINNAKER_SPALLOC_USER); or simulation.backends.spinnaker.machine in the spec. "
+    "An existing ~/.spynnaker.cfg is used when none of these is given (netspec never writes "
+    "one). See docs/spinnaker.md")
 
 
 # ------------------------------------------------------------------ machine settings
@@ -236,9 +245,9 @@ def resolve_machine(command_line: Mapping[str, Any], environment: Mapping[str, A
                 break
     if kind == "board" and "board_version" not in settings:
         raise BackendConfigError(
-            f"board {settings['board_address']} needs its version: set board_version (5 for a "
-            "48-chip board, 3 for a 4-chip board) in simulation.backends.spinnaker.machine or "
-            f"{ENV_PREFIX}BOARD_VERSION")
+            f"board {settings['board_address']} needs its version: give --board-version 5 "
+            "(48 chips) or 3 (4 chips), board_version in simulation.backends.spinnaker.machine, "
+            f"or {ENV_PREFIX}BOARD_VERSION")
     if kind == "virtual" and ("width" in settings) != ("height" in settings):
         raise BackendConfigError("a virtual board needs both width and height, or neither")
     return Machine(kind, settings, sources, virtual=kind == "virtual")
@@ -392,9 +401,10 @@ def caps_version_installed() -> str:
         return "not installed"
 
 
-def _keep_home_clean(folder: Path) -> None:
+def keep_home_clean(folder: Path) -> None:
     """PyNN imports matplotlib (through csa), which creates ~/.config/matplotlib and
-    ~/.cache/matplotlib. Where these do not exist yet, point it into the run's folder."""
+    ~/.cache/matplotlib. Where these do not exist yet, point matplotlib (``MPLCONFIGDIR``)
+    into ``folder`` instead; call this before PyNN is imported."""
     if "matplotlib" in sys.modules or "MPLCONFIGDIR" in os.environ:
         return
     home = Path(os.path.expanduser("~"))
@@ -409,6 +419,44 @@ def population_seed(seed: int, index: int) -> int:
     ``index``-th child of ``SeedSequence(seed)``, so populations draw independently."""
     state = np.random.SeedSequence(seed, spawn_key=(index,)).generate_state(1)
     return int(state[0]) & 0x7FFF_FFFF
+
+
+def grid_shape(population: Population) -> tuple[int, ...] | None:
+    """The cells per dimension of a population on a ``Grid2D`` or ``Grid3D`` (as PyNN's
+    ``calculate_size`` gives them), which sPyNNaker makes a 2-D or 3-D vertex; else None."""
+    structure = population.structure
+    if structure is None or structure.type not in ("Grid2D", "Grid3D"):
+        return None
+    n = population.size
+    if n < 1:
+        return None
+    parameters = structure.parameters
+    if structure.type == "Grid2D":
+        nx = round(math.sqrt(n * float(parameters.get("aspect_ratio", 1.0))))
+        return (nx, n // nx) if nx and nx * (n // nx) == n else None
+    a = float(parameters.get("aspect_ratioXY", 1.0))
+    b = float(parameters.get("aspect_ratioXZ", 1.0))
+    nx = round((n * a * b) ** (1 / 3))
+    ny, nz = round(nx / a), round(nx / b)
+    return (nx, ny, nz) if nx * ny * nz == n else None
+
+
+def split_grid(shape: tuple[int, ...], limit: int) -> tuple[int, ...]:
+    """Neurons per core in each dimension of a grid of ``shape``: the largest box, grown
+    by doubling its smallest side, that holds at most ``limit`` cells (sPyNNaker needs
+    one number per dimension for a multidimensional population)."""
+    box = [1] * len(shape)
+    grown = True
+    while grown:
+        grown = False
+        for d in sorted(range(len(shape)), key=lambda i: (box[i], i)):
+            if box[d] < shape[d]:
+                bigger = min(shape[d], box[d] * 2)
+                if math.prod(box) // box[d] * bigger <= limit:
+                    box[d] = bigger
+                    grown = True
+                    break
+    return tuple(box)
 
 
 def n_bits(n_values: int) -> int:
@@ -490,7 +538,11 @@ class SpinnakerProfile(BackendProfile):
         if "seed" in info["population_options"]:
             kwargs["seed"] = population_seed(network.simulation.seed, index)
         per_core = _neurons_per_core_option(network).get(population.cell_type)
-        if per_core is not None:
+        shape = grid_shape(population)
+        if shape is not None:
+            limit = int(per_core) if per_core is not None else info["max_neurons_per_core"]
+            kwargs["neurons_per_core"] = split_grid(shape, limit)
+        elif per_core is not None:
             kwargs["neurons_per_core"] = int(per_core)
         return kwargs
 
@@ -517,11 +569,19 @@ class SpinnakerProfile(BackendProfile):
         (written here) at ``sim.setup``; sPyNNaker's reports go beside it."""
         if self.folder is not None and self.machine is not None:
             self.config_file = write_config(self.folder, self.machine)
-            _keep_home_clean(self.folder)
+            keep_home_clean(self.folder)
         sim = super().import_sim()
         if self.config_file is not None:
             install_config(self.config_file)
         return sim
+
+    def advance(self, sim: ModuleType, milliseconds: float, *, first: bool) -> None:
+        """``sim.run`` (once: :attr:`chunked_run` is false). What sPyNNaker refuses while
+        mapping becomes a :class:`SimulationError` at the spec object it names."""
+        try:
+            sim.run(milliseconds)
+        except Exception as exc:  # any sPyNNaker error is about the network
+            raise SimulationError(_run_diagnostic(self.network, exc)) from exc
 
     @property
     def records_data(self) -> bool:
@@ -534,6 +594,25 @@ class SpinnakerProfile(BackendProfile):
             return _mapping_report(self.network, self.machine)
         except Exception as exc:
             return {"error": f"could not read sPyNNaker's mapping: {type(exc).__name__}: {exc}"}
+
+
+def _run_diagnostic(network: Network | None, exc: Exception) -> Diagnostic:
+    """NS701 for an error sPyNNaker raised while mapping or running, at the population or
+    projection whose label its message names (else at the top of the spec)."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[-1] if lines else ''}".rstrip(": ")
+    if network is None:
+        return Diagnostic("<run>", 0, 0, "NS701", f"sPyNNaker could not run the network: {text}")
+    objects: list[Population | Projection] = [*network.populations.values(),
+                                              *network.projections.values()]
+    named = [o for o in objects
+             if re.search(rf"(?<![\w-]){re.escape(o.label)}(?![\w-])", str(exc))]
+    if named:
+        origin = max(named, key=lambda o: len(o.label)).origin
+        what = ".".join(str(p) for p in origin.path)
+        return Diagnostic(origin.file, origin.line, origin.column, "NS701",
+                          f"sPyNNaker could not map {what}: {text}", origin.path)
+    return Diagnostic(network.file, 1, 1, "NS701", f"sPyNNaker could not map the network: {text}")
 
 
 def _neurons_per_core_option(network: Network) -> dict[str, Any]:
@@ -710,7 +789,7 @@ class _Checker:
                            f"{allowed(ON_CHIP_DISTRIBUTIONS)})", severity="warning")
 
     # --------------------------------------------------------------- projections
-    def projection(self, projection: Any) -> Iterator[Diagnostic]:
+    def projection(self, projection: Projection) -> Iterator[Diagnostic]:
         path = projection.origin.path
         for end in ("pre", "post"):
             name = getattr(projection, end)
@@ -794,7 +873,7 @@ class _Checker:
                                f"parameter '{name}' of {kind} is not supported on SpiNNaker; "
                                f"sPyNNaker's {kind} takes {allowed(names)}", key=True)
 
-    def delay(self, projection: Any) -> Iterator[Diagnostic]:
+    def delay(self, projection: Projection) -> Iterator[Diagnostic]:
         target = self.network.target(projection.post)
         if isinstance(target, Assembly):
             return
@@ -806,24 +885,28 @@ class _Checker:
         if longest is None:
             return
         configured = _neurons_per_core_option(self.network).get(population.cell_type)
-        limit_per_core = int(configured) if configured else info["max_neurons_per_core"]
-        per_core = max(1, min(population.size, limit_per_core, info["max_neurons_per_core"]))
+        limit_per_core = min(int(configured) if configured else info["max_neurons_per_core"],
+                             info["max_neurons_per_core"])
+        shape = grid_shape(population)
+        per_core = max(1, min(population.size, math.prod(split_grid(shape, limit_per_core))
+                              if shape is not None else limit_per_core))
         n_types = info["n_synapse_types"]
         steps = max_delay_steps(per_core, n_types)
         if longest <= steps * self.dt + 1e-9:
             return
         needed = math.ceil(longest / self.dt - 1e-9)
-        hint = ""
+        hint = " or the neurons per core"
         fits = [2 ** b for b in range(n_bits(per_core) - 1, -1, -1)
                 if max_delay_steps(2 ** b, n_types) >= needed]
         if fits:
-            hint = (f"; set simulation.backends.spinnaker.neurons_per_core.{population.cell_type}"
-                    f" to {fits[0]} (allows {max_delay_steps(fits[0], n_types)} timesteps)")
+            hint = (f" or set simulation.backends.spinnaker.neurons_per_core."
+                    f"{population.cell_type}: {fits[0]} (which allows "
+                    f"{max_delay_steps(fits[0], n_types)} timesteps)")
         yield self.say(where, "NS602",
                        f"delay {longest:g} ms is {needed} timesteps of {self.dt:g} ms; sPyNNaker "
                        f"delivers at most {steps} timesteps ({steps * self.dt:g} ms) to "
                        f"'{population.name}' ({population.cell_type}, {per_core} neurons per "
-                       f"core): shorten the delay or lengthen the timestep{hint}")
+                       f"core): shorten the delay, lengthen the timestep{hint}")
 
     # ---------------------------------------------------------------- recordings
     def recordings(self) -> Iterator[Diagnostic]:
@@ -840,9 +923,11 @@ class _Checker:
                 for cell in self.network.cell_types_of(recording.target):
                     info = CELL_TYPES.get(cell)
                     if info is not None and variable not in info["recordables"]:
+                        model = catalogue.cell_type(cell)
+                        pynn = set(model.recordables) if model is not None else set()
                         yield self.say((*path, "variables", i), "NS601",
                                        f"sPyNNaker cannot record '{variable}' from {cell}; it "
-                                       f"records {allowed(info['recordables'])}")
+                                       f"records {allowed(set(info['recordables']) & pynn)}")
             rate = 1
             interval = recording.sampling_interval
             if interval is not None:
@@ -891,7 +976,7 @@ def _cells(network: Network, name: str) -> list[tuple[str, tuple[int, ...]]]:
     return [(target.name, tuple(range(target.size)))]
 
 
-def _longest_delay(projection: Any) -> tuple[float | None, SpecPath]:
+def _longest_delay(projection: Projection) -> tuple[float | None, SpecPath]:
     """The longest delay of a projection (ms) and where it is written."""
     path = projection.origin.path
     connector: Component = projection.connector
