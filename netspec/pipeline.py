@@ -54,7 +54,8 @@ def check(path: str | Path, *, overrides: Mapping[str, Any] | None = None,
     _check_overrides(overrides or {}, loaded.data.get("parameters"))
     diagnostics = schema.check(loaded.data, loaded.source)
     network, found = resolve(loaded, overrides=overrides,
-                             skip=[d.path for d in diagnostics])
+                             skip=[d.path for d in diagnostics
+                                   if not _ignorable(d, loaded.data)])
     diagnostics += found
     diagnostics += check_network(network, loaded.source)
     if profile is not None and not diagnostics:
@@ -94,6 +95,38 @@ def _check_overrides(overrides: Mapping[str, Any], parameters: Any) -> None:
             raise UsageError(f"--set {name}: the spec has no parameter '{name}'"
                              f"{did_you_mean(name, known)}; parameters: "
                              f"{', '.join(sorted(known)) or 'none'}")
+
+
+#: Objects whose unknown keys the later stages ignore, by the section holding them,
+#: with the schema definition that says which keys they need.
+_OWNERS = {"populations": "population", "projections": "projection",
+           "recordings": "recording", "export": "export"}
+
+
+def _ignorable(diagnostic: Diagnostic, data: Mapping[str, Any]) -> bool:
+    """Whether the later stages may still resolve the object around a schema problem:
+    an unknown key (NS101) in a population, projection, recording, export or the
+    simulation section that has every key it needs. Later stages read known keys
+    only, so the object's other values are still checked and every problem is
+    reported at once; a misspelt required key ('celltype') still skips its object."""
+    path = diagnostic.path
+    if diagnostic.code != "NS101" or len(path) not in (2, 3):
+        return False
+    owner: Any = data
+    for part in path[:-1]:
+        owner = owner.get(part) if isinstance(owner, dict) else (
+            owner[part] if isinstance(owner, list) and isinstance(part, int)
+            and 0 <= part < len(owner) else None)
+    if not isinstance(owner, dict):
+        return False
+    if path[:-1] == ("simulation",):
+        definition = "simulation"
+    elif len(path) == 3 and path[0] in _OWNERS:
+        definition = _OWNERS[str(path[0])]
+    else:
+        return False
+    required = schema.load_schema()["$defs"][definition].get("required", ())
+    return all(key in owner for key in required)
 
 
 def _profile(backend: str) -> Any:

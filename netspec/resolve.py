@@ -657,11 +657,14 @@ class _Resolver:
         if isinstance(raw, dict) and "distribution" in raw:
             return self.random(raw, path, None, what)
         value = self.generic(raw, path)
-        if isinstance(value, list):
-            return tuple(self.number(None, (*path, i), "um" if spatial else None, what, value=v)
-                         if not isinstance(v, str | bool) else v for i, v in enumerate(value))
-        if isinstance(value, str | bool):
-            return value
+        if arg.kind in ("list", "any"):  # else a number is needed: number() says so
+            if isinstance(value, list):
+                return tuple(self.number(None, (*path, i), "um" if spatial else None, what,
+                                         value=v)
+                             if not isinstance(v, str | bool) else v
+                             for i, v in enumerate(value))
+            if isinstance(value, str | bool):
+                return value
         if arg.kind == "int":
             return self.number(raw, path, None, what, integer=True, value=value)
         return self.number(raw, path, "um" if spatial and isinstance(value, pq.Quantity)

@@ -140,20 +140,40 @@ def is_unit_name(name: str) -> bool:
 
 def same_dimension(a: Any, b: Any) -> bool:
     """Whether two quantities (or units) have the same physical dimension."""
-    return bool(a.simplified.dimensionality == b.simplified.dimensionality)
+    return _base(a)[1] == _base(b)[1]
 
 
-#: Units a quantity is shown in, first match by dimension (PyNN's units first).
-_SHOWN_IN = ("ms", "mV", "nA", "nF", "uS", "Hz", "um", "um**2", "um**3", "uF/cm**2", "S/cm**2",
+_BASES: dict[str, tuple[float, str]] = {}
+
+
+def _base(value: Any) -> tuple[float, str]:
+    """The factor from the unit of quantity ``value`` to SI base units, and those units.
+
+    ``Quantity.simplified`` looks every unit up again (with an ``eval`` each time);
+    a spec uses few distinct units, so each is simplified once and remembered.
+    """
+    key = str(value.dimensionality.string)
+    found = _BASES.get(key)
+    if found is None:
+        simplified = pq.Quantity(1.0, value.dimensionality).simplified
+        found = (float(simplified.magnitude), str(simplified.dimensionality.string))
+        if len(_BASES) < 4096:
+            _BASES[key] = found
+    return found
+
+
+#: The units :func:`show` writes a quantity in: the first one of its dimension
+#: (PyNN's units first).
+_SHOWN_IN = ("ms", "mV", "nA", "nF", "uS", "Hz", "deg", "um", "um**2", "uF/cm**2", "S/cm**2",
              "MOhm", "mV/ms", "1/ms")
 
 
 def show(value: Any) -> str:
     """A quantity as text in the most familiar unit: ``0.2 nF``, not ``20000 um**2*uF/cm**2``."""
+    base = _base(value)[1]
     for unit in _SHOWN_IN:
-        target = parse_unit(unit)
-        if same_dimension(value, target):
-            return f"{tidy(float(value.rescale(target).magnitude)):g} {unit}"
+        if _base(parse_unit(unit))[1] == base:
+            return f"{magnitude_in(value, unit):g} {unit}"
     simplified = value.simplified
     return f"{tidy(float(simplified.magnitude)):g} {dimension_text(simplified)}"
 
@@ -176,13 +196,13 @@ def magnitude_in(value: Any, unit: str | None) -> float:
             return float(value)
         raise UnitError(f"expected a value in {unit}")  # plain numbers are taken as-is by callers
     target = pq.dimensionless if unit is None else parse_unit(unit)
-    try:
-        converted = value.rescale(target)
-    except ValueError:
+    given, wanted = _base(value), _base(target)
+    if given[1] != wanted[1]:
         raise UnitError(
             f"has unit {dimension_text(value)}, which cannot be converted to "
-            f"{unit or 'a plain number'}") from None
-    return tidy(float(converted.magnitude))
+            f"{unit or 'a plain number'}")
+    magnitude = float(value.magnitude) * (given[0] / float(target.magnitude)) / wanted[0]
+    return tidy(magnitude)
 
 
 def is_multiple(value: float, step: float) -> bool:
@@ -207,8 +227,8 @@ def tidy(x: float) -> float:
 
 def plain(value: Any) -> Any:
     """A dimensionless quantity as a plain float; anything else unchanged."""
-    if isinstance(value, pq.Quantity):
-        simplified = value.simplified
-        if simplified.dimensionality == pq.dimensionless.dimensionality:
-            return tidy(float(simplified.magnitude))
+    if isinstance(value, pq.Quantity) and value.shape == ():
+        factor, base = _base(value)
+        if base == "dimensionless":
+            return tidy(float(value.magnitude) * factor)
     return value

@@ -22,8 +22,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from netspec import loader
 from netspec.cli import main
-from netspec.errors import NetspecError
+from netspec.errors import NetspecError, SpecError
 from netspec.pipeline import Checked, check
 from tests.conftest import SPECS
 
@@ -92,9 +93,11 @@ def mutated_specs(draw: st.DrawFn) -> Any:
         parent = spec
         for part in path[:-1]:
             parent = parent[part]
-        action = draw(st.sampled_from(["drop", "replace", "garbage", "word"]))
+        action = draw(st.sampled_from(["drop", "replace", "garbage", "word", "add"]))
         if action == "drop":
             del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):  # an unknown or a repeated key
+            parent[draw(keys)] = draw(values)
         elif action == "replace":
             parent[path[-1]] = draw(values)
         elif action == "garbage":
@@ -141,6 +144,59 @@ def test_mutated_specs_as_text(folder: Path, spec: Any, top: str, tail: str) -> 
     text = yaml.safe_dump(spec, sort_keys=False, default_flow_style=None)
     path.write_text(top + text + tail, encoding="utf-8")
     assert checked(path) is not None
+
+
+TEXTS = [path.read_text(encoding="utf-8") for path in sorted(SPECS.glob("*.yaml"))]
+
+
+@st.composite
+def edited_texts(draw: st.DrawFn) -> str:
+    """An example spec's text with a few characters inserted, deleted or replaced."""
+    text = draw(st.sampled_from(TEXTS))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        cut = draw(st.integers(0, 3))
+        new = draw(st.sampled_from([":", "-", " ", "\n", "  ", "{", "}", "[", "]", ",", "'",
+                                    '"', "#", "&a", "*a", "!", "%", "${", "}", "0", "\t",
+                                    "\x00", "é", ""]) | st.text(max_size=3))
+        text = text[:at] + new + text[at + cut:]
+    return text
+
+
+@SETTINGS
+@given(text=edited_texts())
+def test_edited_spec_text(folder: Path, text: str) -> None:
+    path = folder / "edited.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = checked(path)
+    assert result is not None
+    lines = text.count("\n") + 1
+    for diagnostic in result.diagnostics:
+        assert 1 <= diagnostic.line <= lines + 1, diagnostic.render()
+
+
+def _parse_with(composer: type[Any], text: str) -> Any:
+    saved = loader._Composer
+    loader._Composer = composer
+    try:
+        data, source = loader.parse_spec_text(text, "spec.yaml")
+        return data, source.values, source.keys
+    except SpecError as exc:
+        return [d.code for d in exc.diagnostics]
+    finally:
+        loader._Composer = saved
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml")
+@SETTINGS
+@given(text=edited_texts())
+def test_libyaml_and_pyyaml_read_specs_alike(text: str) -> None:
+    # Where both accept a text they give the same values at the same positions. (libyaml
+    # also accepts a few texts PyYAML refuses, such as a tab after 'key:'.)
+    ours = _parse_with(loader._CComposer, text)
+    theirs = _parse_with(loader._PyComposer, text)
+    if isinstance(ours, tuple) and isinstance(theirs, tuple):
+        assert ours == theirs
 
 
 @SETTINGS

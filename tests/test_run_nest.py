@@ -181,3 +181,19 @@ print(json.dumps({{'trains': len(trains), 'spikes': sum(len(t) for t in trains),
     assert got["spikes"] == got["summary"]["spike_count"]
     assert got["files"] == ["exc.h5", "exc.pkl", "inh.h5", "inh.pkl", "manifest.json",
                             "summary.json"]
+
+
+@needs_nest
+@pytest.mark.parametrize("verbosity", ["warning", "error"])
+def test_nest_options_reach_setup(tmp_path: Path, verbosity: str) -> None:
+    spec = tmp_path / "options.yaml"
+    spec.write_text(VA.read_text(encoding="utf-8").replace(
+        "      threads: 1", f"      threads: 2\n      verbosity: {verbosity}\n"
+                            "      spike_precision: on_grid"), encoding="utf-8")
+    import netspec
+    script = netspec.compile(spec)
+    for argument in ("threads=2", "rng_seed=98765", "spike_precision='on_grid'",
+                     f"verbosity='{verbosity}'"):
+        assert argument in script
+    done = netspec_cli("run", str(spec), "--set", "n=100", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr

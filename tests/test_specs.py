@@ -191,3 +191,19 @@ def test_cli_exit_codes_in_a_real_process(tmp_path: Path) -> None:
     invalid = netspec_cli("validate", str(INVALID_CASE))
     assert invalid.returncode == 1
     assert "Traceback" not in invalid.stdout + invalid.stderr
+
+
+def test_recording_indices_follow_the_order_of_the_view(tmp_path: Path) -> None:
+    # Recording index 1 of 'shuffled' is cell 2, which 'two' holds: its export has data.
+    spec = tmp_path / "order.yaml"
+    spec.write_text(
+        'netspec: "1"\nname: order\nsimulation: {timestep: 0.1 ms, duration: 10 ms}\n'
+        "populations:\n  cells: {size: 10, cell_type: IF_curr_exp}\n"
+        "views:\n  shuffled: {population: cells, indices: [5, 2, 7]}\n"
+        "  two: {population: cells, indices: [2]}\n"
+        "recordings:\n  some: {target: shuffled, indices: [1], variables: [v]}\n"
+        "export:\n  - {format: nix, target: two, path: two.h5}\n", encoding="utf-8")
+    assert netspec.validate(spec) == ()
+    spec.write_text(spec.read_text(encoding="utf-8").replace("indices: [1]", "indices: [0]"),
+                    encoding="utf-8")
+    assert [d.code for d in netspec.validate(spec)] == ["NS503"]

@@ -1,0 +1,61 @@
+"""Validation never imports PyNN, a simulator, Neo or their file formats.
+
+Checked in fresh interpreters, since this test process may have imported them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT, SPECS, VA
+
+HEAVY = ("pyNN", "nest", "pynest", "spynnaker", "spinn_front_end_common", "neo", "h5py",
+         "nixio")
+
+_REPORT = f"""
+import json, sys
+heavy = {HEAVY!r}
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
+print(json.dumps(loaded))
+"""
+
+
+def _loaded_after(code: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", code + _REPORT], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_importing_netspec_imports_no_simulator() -> None:
+    assert _loaded_after("import netspec") == []
+
+
+def test_validating_through_the_api_imports_no_simulator() -> None:
+    specs = [str(VA), *map(str, sorted(SPECS.glob("*.yaml")))]
+    code = (f"import netspec\n"
+            f"for spec in {specs!r}:\n"
+            f"    assert netspec.validate(spec) == (), spec\n"
+            f"    netspec.load(spec)\n")
+    assert _loaded_after(code) == []
+
+
+def test_validating_an_invalid_spec_imports_no_simulator() -> None:
+    invalid = ROOT / "tests" / "invalid" / "mixed_new_user_typos.yaml"
+    code = f"import netspec\nassert netspec.validate({str(invalid)!r})\n"
+    assert _loaded_after(code) == []
+
+
+def test_the_validate_command_imports_no_simulator() -> None:
+    specs = [str(VA), *map(str, sorted(SPECS.glob("*.yaml")))]
+    code = (f"import sys\n"
+            f"from netspec.cli import main\n"
+            f"for fmt in ('text', 'json', 'github'):\n"
+            f"    try:\n"
+            f"        main(['validate', '--format', fmt, *{specs!r}])\n"
+            f"    except SystemExit as exit:\n"
+            f"        assert exit.code == 0, exit.code\n")
+    assert _loaded_after(code) == []
