@@ -59,7 +59,7 @@ def run(path: str | Path, **options: Any) -> Any:
     return _run(path, **options)
 
 
-def compile(path: str | Path, **options: Any) -> str:  # noqa: A001 - mirrors `netspec compile`
+def compile(path: str | Path, **options: Any) -> str:
     """The standalone PyNN script for the spec at ``path``; see :func:`netspec.emit.emit`."""
     from netspec.emit import compile_file
     return compile_file(path, **options)

@@ -22,8 +22,9 @@ MANIFEST = "manifest.json"
 FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none"}
 
 
-#: Parameters that are probabilities or fractions, by (kind, name).
-PROBABILITIES = {("connector", "p_connect"), ("connector", "rewiring"), ("synapse", "U"),
+#: Parameters that are probabilities or fractions, by (kind, name); p_connect is checked
+#: where connectors are resolved.
+PROBABILITIES = {("connector", "rewiring"), ("synapse", "U"),
                  ("synapse", "dendritic_delay_fraction")}
 
 
@@ -39,12 +40,8 @@ def _probabilities(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
         for kind, parameters in (("connector", projection.connector.parameters),
                                  ("synapse", projection.synapse.parameters)):
             for name, value in parameters.items():
-                if (kind, name) in PROBABILITIES and kind == "synapse" \
-                        and isinstance(value, float | int) and not 0.0 <= value <= 1.0:
-                    yield source.diagnostic((*projection.origin.path, kind, name), "NS310",
-                                            f"{name} must be in [0, 1], not {value:g}")
-                elif (kind, name) == ("connector", "rewiring") \
-                        and isinstance(value, float | int) and not 0.0 <= value <= 1.0:
+                if ((kind, name) in PROBABILITIES and isinstance(value, float | int)
+                        and not 0.0 <= value <= 1.0):
                     yield source.diagnostic((*projection.origin.path, kind, name), "NS310",
                                             f"{name} must be in [0, 1], not {value:g}")
 

@@ -71,7 +71,7 @@ def _errors(fn: F) -> F:
             sys.exit(EXIT_INVALID)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
+        except Exception as exc:
             click.echo(f"netspec: internal error: {type(exc).__name__}: {exc}\n"
                        "This is a bug in netspec; please report it with the spec that caused it.",
                        err=True)
@@ -145,11 +145,11 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
         virtual_board: bool | None, board_address: str | None, board_version: str | None,
         spalloc_server: str | None, progress: bool | None) -> None:
     """Run SPEC on a backend and write its exports; prints a summary table."""
+    import warnings
+
     from netspec.pipeline import parse_overrides
     from netspec.report import summary_table
     from netspec.runner import run as run_spec
-
-    import warnings
     # PyNN 0.13 calls NEST APIs that NEST 3.10 marks deprecated; users cannot act on that.
     warnings.filterwarnings("ignore", category=UserWarning, module=r"nest(\.|$)")
     options = {k: v for k, v in (("virtual_board", virtual_board),

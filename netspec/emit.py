@@ -17,7 +17,7 @@ import numpy as np
 
 from netspec import __version__
 from netspec.model import Network
-from netspec.plan import Attr, Call, LoadArray, Lit, Plan, Step, Sym, build_plan
+from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym, build_plan
 
 _INDENT = "    "
 _WIDTH = 100

@@ -64,5 +64,5 @@ class SimulationError(NetspecError, RuntimeError):
         super().__init__(diagnostic.render())
 
 
-class Interrupted(NetspecError, KeyboardInterrupt):  # noqa: N818 - mirrors KeyboardInterrupt
+class Interrupted(NetspecError, KeyboardInterrupt):
     """The run was interrupted (Ctrl-C); nothing half-written was published."""

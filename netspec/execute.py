@@ -15,7 +15,7 @@ import numpy as np
 
 from netspec.diagnostics import Diagnostic
 from netspec.errors import SimulationError
-from netspec.plan import Attr, Call, LoadArray, Lit, Plan, Step, Sym
+from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym
 
 
 def namespace(sim: ModuleType) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def execute(steps: tuple[Step, ...], env: dict[str, Any]) -> dict[str, Any]:
             raise
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # noqa: BLE001 - any PyNN/NEST error is the user's spec
+        except Exception as exc:
             raise SimulationError(_diagnostic(step, exc)) from exc
         if step.target is not None:
             env[step.target] = value
@@ -86,7 +86,7 @@ def _eval(node: Any, env: Mapping[str, Any]) -> Any:
     return node
 
 
-class _Missing(Exception):  # noqa: N818 - reported as is
+class _Missing(Exception):
     """The backend's PyNN module lacks a model the spec names."""
 
 

@@ -48,7 +48,7 @@ class ExpressionError(ValueError):
         self.message = message
 
 
-class AlreadyReported(Exception):  # noqa: N818 - a signal, not a failure
+class AlreadyReported(Exception):
     """A name refers to a parameter whose own error was reported already."""
 
 
@@ -198,9 +198,8 @@ def _check_finite(value: Any) -> None:
             finite = False
         if not finite:
             raise ExpressionError("NS205", "the result is not a finite number")
-    elif hasattr(number, "shape"):
-        if not all(math.isfinite(float(x)) for x in number.flat):
-            raise ExpressionError("NS205", "the result is not a finite number")
+    elif hasattr(number, "shape") and not all(math.isfinite(float(x)) for x in number.flat):
+        raise ExpressionError("NS205", "the result is not a finite number")
 
 
 def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str, dict[str, Any]]:
@@ -307,7 +306,8 @@ class _Interpreter:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             value = self.eval(node.operand)
             self._numeric(value, "-" if isinstance(node.op, ast.USub) else "+")
-            return -value if isinstance(node.op, ast.USub) else +value
+            # unary plus is the value itself (quantities has no ufunc 'positive')
+            return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return self._binary(node)
         if isinstance(node, ast.Call):
@@ -396,7 +396,7 @@ class _UnknownName(Exception):
         super().__init__(f"unknown name '{name}'")
 
 
-class _numpy_errors:  # noqa: N801 - used as a context manager
+class _numpy_errors:
     """Make numpy (inside quantities) raise on division by zero instead of warning."""
 
     def __enter__(self) -> None:

@@ -161,13 +161,13 @@ if yaml.__with_libyaml__:  # the same events from C: reading a spec is ten times
                     before = self.lines[row].rstrip(" \t")
                 if before.endswith(":") and (row, len(before)) < (mark.line, mark.column):
                     node.start_mark = yaml.Mark(mark.name, mark.index, row, len(before),
-                                                None, None)
+                                                None, None)  # type: ignore[arg-type]
             return node
 
     _Composer = _CComposer
 
 
-class _Stop(Exception):  # noqa: N818 - internal control flow
+class _Stop(Exception):
     def __init__(self, mark: Mark | None, code: str, message: str) -> None:
         self.mark, self.code, self.message = mark, code, message
 

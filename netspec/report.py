@@ -74,7 +74,8 @@ def _github(results: Sequence[tuple[str, Sequence[Diagnostic] | str]]) -> str:
         for d in outcome:
             lines.append(
                 f"::{d.severity} file={_escape(d.file, prop=True)},line={d.line},col={d.column},"
-                f"title={d.code}::{_escape(d.message + (f' (at {d.path_text})' if d.path else ''))}")
+                f"title={d.code}::"
+                + _escape(d.message + (f" (at {d.path_text})" if d.path else "")))
     return "\n".join(lines)
 
 
@@ -93,8 +94,9 @@ def summary_table(summary: dict[str, object]) -> str:
     assert isinstance(populations, dict)
     for name, info in populations.items():
         if info.get("mean_rate_hz") is not None:
-            rows.append((f"Rate of {name}", f"{info['mean_rate_hz']:g} Hz "
-                                            f"({info['spike_count']} spikes, {info['size']} cells)"))
+            rows.append((f"Rate of {name}",
+                         f"{info['mean_rate_hz']:g} Hz ({info['spike_count']} spikes, "
+                         f"{info['size']} cells)"))
     mapping = summary.get("mapping")
     if isinstance(mapping, dict):
         rows += _mapping_rows(mapping)

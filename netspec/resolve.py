@@ -16,8 +16,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import quantities as pq
@@ -61,9 +60,10 @@ _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*\
 _UNKNOWN_NAME = re.compile(r"unknown name '([^']*)'")
 _SECTIONS = ("populations", "views", "projections", "stimuli", "recordings")
 _INVALID = object()
+_T = TypeVar("_T")
 
 
-class _Bad(Exception):  # noqa: N818 - internal: the value was reported already
+class _Bad(Exception):
     pass
 
 
@@ -533,7 +533,8 @@ class _Resolver:
                     self.report((*path, "seed"), "NS106", "seed must be in [0, 2**31)")
             except _Bad:
                 pass
-        backends = raw.get("backends") if isinstance(raw.get("backends"), dict) else {}
+        backends: dict[str, Any] = raw["backends"] if isinstance(raw.get("backends"),
+                                                                 dict) else {}
         nest = self.backend_options(backends.get("nest"), (*path, "backends", "nest"))
         spinnaker = self.backend_options(backends.get("spinnaker"),
                                          (*path, "backends", "spinnaker"))
@@ -632,7 +633,8 @@ class _Resolver:
             if key == "type":
                 continue
             if key not in info.args:
-                self.report((*path, key), "NS303", unknown("argument", key, info.args, str(kind)), key=True)
+                self.report((*path, key), "NS303",
+                            unknown("argument", key, info.args, str(kind)), key=True)
                 bad = True
                 continue
             try:
@@ -892,7 +894,8 @@ class _Resolver:
                 continue
             arg = info.args.get(key)
             if arg is None:
-                self.report((*path, key), "NS303", unknown("argument", key, info.args, str(kind)), key=True)
+                self.report((*path, key), "NS303",
+                            unknown("argument", key, info.args, str(kind)), key=True)
                 bad = True
                 continue
             try:
@@ -1007,8 +1010,8 @@ class _Resolver:
                     self.report(path, "NS314", f"STDPMechanism needs {rule}")
                     bad = True
                     continue
-                rule_model = finder(item.get("type")) if isinstance(item.get("type"),
-                                                                    str) else None
+                rule_type = item.get("type")
+                rule_model = finder(rule_type) if isinstance(rule_type, str) else None
                 if rule_model is None:
                     self.report((*path, rule, "type"), "NS305",
                                 unknown(rule.replace("_", " "), str(item.get("type")), names()))
@@ -1115,6 +1118,18 @@ class _Resolver:
         return Export(fmt, out, target, variables, self.origin(path))
 
     # ---------------------------------------------------------------- network
+    def build_section(self, section: str,
+                      build: Callable[[str, dict[str, Any]], _T]) -> dict[str, _T]:
+        """Every valid object of ``section``, in spec order (invalid ones are reported)."""
+        built: dict[str, _T] = {}
+        for name, raw in self.section(section).items():
+            if isinstance(raw, dict) and not self.skipped((section, name)):
+                try:
+                    built[name] = build(name, raw)
+                except _Bad:
+                    pass
+        return built
+
     def network(self) -> Network:
         params = self.resolve_parameters()
         simulation = self.simulation()
@@ -1134,19 +1149,9 @@ class _Resolver:
                 self.view(name, raw, pending, [])
             except _Bad:
                 pass
-        projections: dict[str, Projection] = {}
-        stimuli: dict[str, Stimulus] = {}
-        recordings: dict[str, Recording] = {}
-        for section, build, store in (
-                ("projections", self.projection, projections),
-                ("stimuli", self.stimulus, stimuli),
-                ("recordings", self.recording, recordings)):
-            for name, raw in self.section(section).items():
-                if isinstance(raw, dict) and not self.skipped((section, name)):
-                    try:
-                        store[name] = build(name, raw)  # type: ignore[operator]
-                    except _Bad:
-                        pass
+        projections = self.build_section("projections", self.projection)
+        stimuli = self.build_section("stimuli", self.stimulus)
+        recordings = self.build_section("recordings", self.recording)
         exports: list[Export] = []
         raw_exports = self.data.get("export")
         if isinstance(raw_exports, list) and ("export",) not in self.skip:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from netspec import __version__
-from netspec.backends import BackendProfile, profile as get_profile
+from netspec.backends import BackendProfile
+from netspec.backends import profile as get_profile
 from netspec.checks import MANIFEST, recorded_variables
 from netspec.errors import Interrupted
 from netspec.model import Network, Population, as_data

@@ -17,14 +17,14 @@ import ast
 import math
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
 import quantities as pq
 from quantities.registry import unit_registry
 
 from netspec.diagnostics import did_you_mean
 
-Quantity = pq.Quantity
+Quantity: TypeAlias = pq.Quantity
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _QUANTITY = re.compile(rf"\s*({_NUMBER})\s*([A-Za-zµμΩ_][A-Za-z0-9µμΩ_*/().^\s-]*?)\s*\Z")
@@ -70,7 +70,8 @@ def parse_unit(text: str) -> Quantity:
         tree = ast.parse(cleaned, mode="eval")
     except SyntaxError:
         raise UnitError(f"cannot read unit '{text}'") from None
-    return _unit_node(tree.body, text)
+    unit: Quantity = _unit_node(tree.body, text)
+    return unit
 
 
 def _unit_node(node: ast.AST, text: str) -> Any:

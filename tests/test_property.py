@@ -213,3 +213,12 @@ def test_command_line(folder: Path, content: bytes, fmt: str) -> None:
     assert "internal error" not in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception,
                                                                      SystemExit)
+
+
+def test_unary_plus_on_a_quantity_regression() -> None:
+    # found by test_edited_spec_text: `${kick_start- + 150 ms}` crashed inside quantities
+    from netspec import units
+    from netspec.expressions import evaluate
+    parameters = {"kick_start": units.parse_quantity("50 ms")}
+    assert float(evaluate("kick_start - + 150 ms", parameters.__getitem__).magnitude) == -100.0
+    assert float(evaluate("+kick_start", parameters.__getitem__).magnitude) == 50.0

@@ -1,4 +1,5 @@
-"""`netspec run` on NEST: outputs, refusals before simulating, Ctrl-C, errors located in the spec."""
+"""`netspec run` on NEST: outputs, refusals before simulating, Ctrl-C, errors located in
+the spec."""
 
 from __future__ import annotations
 

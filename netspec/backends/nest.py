@@ -27,7 +27,8 @@ class NestProfile(BackendProfile):
     """Runs on NEST through ``pyNN.nest``.
 
     Options (``simulation.backends.nest``): ``threads``, ``verbosity``,
-    ``spike_precision``, ``native_connectors``. The kernel RNG gets ``rng_seed=seed``; host-side draws
+    ``spike_precision``, ``native_connectors``. The kernel RNG gets ``rng_seed=seed``;
+    host-side draws
     come from one ``NumpyRNG(seed, parallel_safe=True)``.
     """
 
