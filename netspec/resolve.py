@@ -61,6 +61,7 @@ _UNKNOWN_NAME = re.compile(r"unknown name '([^']*)'")
 _SECTIONS = ("populations", "views", "projections", "stimuli", "recordings")
 _INVALID = object()
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 
 
 class _Bad(Exception):
@@ -215,15 +216,7 @@ class _Resolver:
                     self.report(path, "NS206", f"{exc} in '{raw}'; write units like "
                                                "ms, mV, nS, nA, nF, Hz, um")
                     raise _Bad from None
-            if has_interpolation(raw):
-                try:
-                    return interpolate(raw, self.lookup)
-                except AlreadyReported:
-                    raise _Bad from None
-                except ExpressionError as exc:
-                    self.report(path, exc.code, exc.message)
-                    raise _Bad from None
-            return raw
+            return self.interpolated(raw, path)
         if isinstance(raw, list):
             out, bad = [], False
             for i, item in enumerate(raw):
@@ -284,54 +277,79 @@ class _Resolver:
         if not isinstance(raw, str):
             self.report(path, "NS211", f"{what} must be text, not {_kind(raw)}")
             raise _Bad
-        if has_interpolation(raw):
-            try:
-                return interpolate(raw, self.lookup)
-            except AlreadyReported:
-                raise _Bad from None
-            except ExpressionError as exc:
-                self.report(path, exc.code, exc.message)
-                raise _Bad from None
-        return raw
+        return self.interpolated(raw, path)
 
-    def random(self, raw: dict[str, Any], path: SpecPath, unit: str | None,
-               what: str) -> RandomValue:
-        name = raw.get("distribution")
-        info = catalogue.distribution(name) if isinstance(name, str) else None
-        if info is None:
-            self.report((*path, "distribution"), "NS308",
-                        unknown("random distribution", str(name), catalogue.distributions()))
+    def interpolated(self, raw: str, path: SpecPath) -> str:
+        """``raw`` with each ``${…}`` replaced by its value as text."""
+        if not has_interpolation(raw):
+            return raw
+        try:
+            return interpolate(raw, self.lookup)
+        except AlreadyReported:
+            raise _Bad from None
+        except ExpressionError as exc:
+            self.report(path, exc.code, exc.message)
+            raise _Bad from None
+
+    def typed(self, raw: dict[str, Any], path: SpecPath, find: Callable[[str], _I | None],
+              names: Callable[[], Iterable[str]], code: str, what: str,
+              key: str = "type") -> tuple[str, _I]:
+        """The catalogue entry named by ``raw[key]`` (``type:``, ``distribution:``)."""
+        name = raw.get(key)
+        info = find(name) if isinstance(name, str) else None
+        if info is None or not isinstance(name, str):
+            self.report((*path, key), code, unknown(what, str(name), names()))
             raise _Bad
-        params: dict[str, float] = {}
+        return name, info
+
+    def arguments(self, raw: dict[str, Any], path: SpecPath, allowed: Mapping[str, Any],
+                  owner: str, convert: Callable[[str, Any], Any], *, skip: Iterable[str],
+                  kind: str = "argument", code: str = "NS303",
+                  missing_code: str = "NS314") -> dict[str, Any]:
+        """Every key of ``raw`` but ``skip``, converted; unknown and missing required keys
+        (``allowed[k].required``) reported. Raises ``_Bad`` after reporting them all."""
+        out: dict[str, Any] = {}
         bad = False
+        skipped = set(skip)
         for key, item in raw.items():
-            if key == "distribution":
+            if key in skipped:
                 continue
-            if key not in info.args:
-                self.report((*path, key), "NS308",
-                            unknown("parameter", key, info.args, f"distribution '{name}'"),
-                            key=True)
+            if key not in allowed:
+                self.report((*path, key), code, unknown(kind, key, allowed, owner), key=True)
                 bad = True
                 continue
-            dimensionless = key in ("n", "k", "p", "shape", "alpha", "beta", "kappa")
             try:
-                params[key] = self.number(item, (*path, key),
-                                          None if dimensionless else unit, f"{what} ({key})")
+                out[key] = convert(key, item)
             except _Bad:
                 bad = True
-        missing = [a.name for a in info.args.values() if a.required and a.name not in raw]
+        missing = [k for k, a in allowed.items()
+                   if getattr(a, "required", False) and k not in raw]
         if missing:
-            self.report(path, "NS308", f"distribution '{name}' needs "
-                                       f"{', '.join(sorted(missing))}")
+            self.report(path, missing_code, f"{owner} needs {', '.join(sorted(missing))}")
             bad = True
         if bad:
             raise _Bad
+        return out
+
+    def random(self, raw: dict[str, Any], path: SpecPath, unit: str | None,
+               what: str) -> RandomValue:
+        name, info = self.typed(raw, path, catalogue.distribution, catalogue.distributions,
+                                "NS308", "random distribution", key="distribution")
+
+        def convert(key: str, item: Any) -> float:
+            dimensionless = key in ("n", "k", "p", "shape", "alpha", "beta", "kappa")
+            return self.number(item, (*path, key), None if dimensionless else unit,
+                               f"{what} ({key})")
+
+        params = self.arguments(raw, path, info.args, f"distribution '{name}'", convert,
+                                skip=("distribution",), kind="parameter", code="NS308",
+                                missing_code="NS308")
         for low, high in (("low", "high"), ("mu", "sigma")):
             if low == "low" and low in params and high in params and params[low] > params[high]:
                 self.report(path, "NS316", f"{what}: low ({params[low]}) is above high "
                                            f"({params[high]})")
                 raise _Bad
-        return RandomValue(name, params)  # type: ignore[arg-type]
+        return RandomValue(name, params)
 
     def read_file(self, raw: Any, path: SpecPath, *, ragged: bool = False) -> list[np.ndarray]:
         """Rows of a .npy / .csv / .txt file named relative to the spec."""
@@ -455,28 +473,14 @@ class _Resolver:
                       table: Mapping[str, catalogue.ParamInfo], kind: str, *,
                       weight_unit: str | None = None, size: int | None = None,
                       exclude: Iterable[str] = ()) -> dict[str, Any]:
-        out: dict[str, Any] = {}
         if not isinstance(raw, dict):
-            return out
-        bad = False
-        for key, item in raw.items():
-            if key in exclude:
-                continue
-            info = table.get(key)
-            if info is None:
-                self.report((*path, key), "NS303",
-                            unknown(kind, key, table, model.name), key=True)
-                bad = True
-                continue
-            try:
-                out[key] = self.model_value(item, (*path, key), info,
-                                            f"{key} of {model.name}",
-                                            weight_unit=weight_unit, size=size)
-            except _Bad:
-                bad = True
-        if bad:
-            raise _Bad
-        return out
+            return {}
+        return self.arguments(
+            raw, path, table, model.name,
+            lambda key, item: self.model_value(item, (*path, key), table[key],
+                                               f"{key} of {model.name}",
+                                               weight_unit=weight_unit, size=size),
+            skip=exclude, kind=kind)
 
     # ------------------------------------------------------------- simulation
     def simulation(self) -> Simulation:
@@ -621,33 +625,17 @@ class _Resolver:
                           self.origin(path))
 
     def structure(self, raw: dict[str, Any], path: SpecPath) -> Component:
-        kind = raw.get("type")
-        info = catalogue.structure(kind) if isinstance(kind, str) else None
-        if info is None:
-            self.report((*path, "type"), "NS315",
-                        unknown("structure", str(kind), catalogue.structures()))
-            raise _Bad
-        params: dict[str, Any] = {}
-        bad = False
-        for key, item in raw.items():
-            if key == "type":
-                continue
-            if key not in info.args:
-                self.report((*path, key), "NS303",
-                            unknown("argument", key, info.args, str(kind)), key=True)
-                bad = True
-                continue
-            try:
-                if isinstance(item, dict) and "type" in item:
-                    params[key] = self.structure(item, (*path, key))
-                else:
-                    params[key] = self.argument(item, (*path, key), info.args[key],
-                                                f"{key} of {kind}", spatial=True)
-            except _Bad:
-                bad = True
-        if bad:
-            raise _Bad
-        return Component(str(kind), params)
+        kind, info = self.typed(raw, path, catalogue.structure, catalogue.structures,
+                                "NS315", "structure")
+
+        def convert(key: str, item: Any) -> Any:
+            if isinstance(item, dict) and "type" in item:
+                return self.structure(item, (*path, key))
+            return self.argument(item, (*path, key), info.args[key], f"{key} of {kind}",
+                                 spatial=True)
+
+        return Component(kind, self.arguments(raw, path, info.args, kind, convert,
+                                              skip=("type",)))
 
     def argument(self, raw: Any, path: SpecPath, arg: catalogue.ArgInfo, what: str, *,
                  spatial: bool = False) -> Any:
@@ -881,61 +869,39 @@ class _Resolver:
                           self.origin(path))
 
     def connector(self, raw: dict[str, Any], path: SpecPath, pre: str, post: str) -> Component:
-        kind = raw.get("type")
-        info = catalogue.connector(kind) if isinstance(kind, str) else None
-        if info is None:
-            self.report((*path, "type"), "NS304",
-                        unknown("connector", str(kind), catalogue.connectors()))
-            raise _Bad
-        params: dict[str, Any] = {}
-        bad = False
-        for key, item in raw.items():
-            if key == "type":
-                continue
-            arg = info.args.get(key)
-            if arg is None:
-                self.report((*path, key), "NS303",
-                            unknown("argument", key, info.args, str(kind)), key=True)
-                bad = True
-                continue
-            try:
-                if key == "conn_list":
-                    params[key] = self.conn_list(item, (*path, key), pre, post,
-                                                 raw.get("column_names"))
-                elif key == "file":
-                    name = self.text(item, (*path, key), "file")
-                    file = (self.loaded.folder / name).resolve()
-                    if not file.is_file():
-                        self.report((*path, key), "NS313", f"cannot read '{name}' (looked in "
-                                                           f"{file.parent}): no such file")
-                        raise _Bad
-                    params[key] = str(file)
-                elif key == "column_names":
-                    if not isinstance(item, list) or not all(isinstance(c, str) for c in item):
-                        self.report((*path, key), "NS211", "column_names must be a list of "
-                                                           "parameter names")
-                        raise _Bad
-                    params[key] = tuple(item)
-                else:
-                    params[key] = self.argument(item, (*path, key), arg, f"{key} of {kind}")
-                    if key in ("p_connect",) and isinstance(params[key], float) \
-                            and not 0.0 <= params[key] <= 1.0:
-                        self.report((*path, key), "NS310",
-                                    f"p_connect must be a probability in [0, 1], not "
-                                    f"{params[key]}")
-                        bad = True
-                    if key in ("n",) and isinstance(params[key], int) and params[key] < 0:
-                        self.report((*path, key), "NS106", "n must not be negative")
-                        bad = True
-            except _Bad:
-                bad = True
-        missing = [a.name for a in info.args.values() if a.required and a.name not in raw]
-        if missing:
-            self.report(path, "NS314", f"{kind} needs {', '.join(sorted(missing))}")
-            bad = True
-        if bad:
-            raise _Bad
-        return Component(str(kind), params)
+        kind, info = self.typed(raw, path, catalogue.connector, catalogue.connectors,
+                                "NS304", "connector")
+
+        def convert(key: str, item: Any) -> Any:
+            where = (*path, key)
+            if key == "conn_list":
+                return self.conn_list(item, where, pre, post, raw.get("column_names"))
+            if key == "file":
+                name = self.text(item, where, "file")
+                file = (self.loaded.folder / name).resolve()
+                if not file.is_file():
+                    self.report(where, "NS313", f"cannot read '{name}' (looked in "
+                                                f"{file.parent}): no such file")
+                    raise _Bad
+                return str(file)
+            if key == "column_names":
+                if not isinstance(item, list) or not all(isinstance(c, str) for c in item):
+                    self.report(where, "NS211", "column_names must be a list of parameter "
+                                                "names")
+                    raise _Bad
+                return tuple(item)
+            value = self.argument(item, where, info.args[key], f"{key} of {kind}")
+            if key == "p_connect" and isinstance(value, float) and not 0.0 <= value <= 1.0:
+                self.report(where, "NS310", f"p_connect must be a probability in [0, 1], not "
+                                            f"{value}")
+                raise _Bad
+            if key == "n" and isinstance(value, int) and value < 0:
+                self.report(where, "NS106", "n must not be negative")
+                raise _Bad
+            return value
+
+        return Component(kind, self.arguments(raw, path, info.args, kind, convert,
+                                              skip=("type",)))
 
     def conn_list(self, raw: Any, path: SpecPath, pre: str, post: str,
                   columns: Any) -> ArrayValue:
