@@ -26,23 +26,27 @@ def render(results: Sequence[tuple[str, Sequence[Diagnostic] | str]], fmt: str) 
 
 def _text(results: Sequence[tuple[str, Sequence[Diagnostic] | str]]) -> str:
     lines: list[str] = []
-    bad = 0
-    count = 0
+    invalid = unreadable = count = 0
     for file, outcome in results:
         if isinstance(outcome, str):
             lines.append(f"{file}: error: {outcome}")
-            bad += 1
+            unreadable += 1
             continue
         errors = [d for d in outcome if d.severity == "error"]
         count += len(errors)
-        bad += bool(errors)
+        invalid += bool(errors)
         lines.extend(d.render() for d in outcome)
         if not outcome:
             lines.append(f"{file}: ok")
     total = len(results)
-    if bad:
-        lines.append(f"{count} error{'s' * (count != 1)} in {bad} of {total} "
+    parts = []
+    if invalid:
+        parts.append(f"{count} error{'s' * (count != 1)} in {invalid} of {total} "
                      f"spec{'s' * (total != 1)}")
+    if unreadable:
+        parts.append(f"{unreadable} of {total} spec{'s' * (total != 1)} could not be read")
+    if parts:
+        lines.append("; ".join(parts))
     return "\n".join(lines)
 
 
