@@ -37,3 +37,15 @@ print(json.dumps({
     assert found["timing_dependence"] == sorted(UNAVAILABLE["timing_dependence"])
     assert found["others"] == []
     assert all(n in pynn_catalogue.synapse_types() for n in UNAVAILABLE["synapse"])
+
+
+def test_rng_connectors_are_those_whose_constructor_takes_rng() -> None:
+    pytest.importorskip("pyNN")
+    import inspect
+
+    from pyNN import connectors
+
+    from netspec.plan import RNG_CONNECTORS
+    takes_rng = {name for name in pynn_catalogue.connectors()
+                 if "rng" in inspect.signature(getattr(connectors, name)).parameters}
+    assert takes_rng == set(RNG_CONNECTORS)
