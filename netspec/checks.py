@@ -28,11 +28,63 @@ PROBABILITIES = {("connector", "rewiring"), ("synapse", "U"),
                  ("synapse", "dendritic_delay_fraction")}
 
 
+#: PyNN's receptor-type families for its weight-sign rule (pyNN.standardmodels.base).
+EXCITATORY_RECEPTORS = frozenset({"excitatory", "AMPA", "NMDA"})
+INHIBITORY_RECEPTORS = frozenset({"inhibitory", "GABA", "GABAA", "GABAB"})
+
+
 def check_network(network: Network, source: SourceMap) -> list[Diagnostic]:
     """Every cross-object problem of ``network``."""
-    return [*_delays(network, source), *_connection_lists(network, source),
+    return [*_delays(network, source), *_weight_signs(network, source),
+            *_connection_lists(network, source),
             *_probabilities(network, source), *_sampling(network, source),
             *_exports(network, source)]
+
+
+def _weight_signs(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    """PyNN's rule, checked when it builds a projection: weights are positive onto
+    conductance-based or excitatory synapses, negative onto current-based inhibitory ones."""
+    from netspec import pynn_catalogue
+    for projection in network.projections.values():
+        models = [pynn_catalogue.cell_type(c) for c in network.cell_types_of(projection.post)]
+        kinds = {m.conductance_based for m in models if m is not None}
+        if len(kinds) != 1:
+            continue  # PyNN skips the check for mixed assemblies too
+        conductance = kinds.pop()
+        receptor = projection.receptor_type
+        if conductance or receptor in EXCITATORY_RECEPTORS:
+            sign, wanted = 1.0, "positive (or zero)"
+            why = "conductance-based" if conductance else "excitatory"
+        elif conductance is False and receptor in INHIBITORY_RECEPTORS:
+            sign, wanted, why = -1.0, "negative (or zero)", "current-based inhibitory"
+        else:
+            continue
+        synapse_path: SpecPath = (*projection.origin.path, "synapse", "weight")
+        weights: list[tuple[SpecPath, float]] = []
+        weight = projection.synapse.parameters.get("weight")
+        if isinstance(weight, float | int):
+            weights.append((synapse_path, float(weight)))
+        elif isinstance(weight, RandomValue):
+            weights += [(synapse_path, float(weight.parameters[k]))
+                        for k in ("low", "high") if k in weight.parameters]
+        columns = projection.connector.parameters.get("column_names")
+        conn_list = projection.connector.parameters.get("conn_list")
+        if columns and "weight" in columns and conn_list is not None and conn_list.data.size:
+            values = conn_list.data[:, 2 + list(columns).index("weight")]
+            bad = values * sign < 0
+            if np.any(bad):
+                row = int(np.argmax(bad))
+                where: SpecPath = (*projection.origin.path, "connector", "conn_list")
+                if conn_list.file is None:
+                    where = (*where, row, 2 + list(columns).index("weight"))
+                weights.append((where, float(values[row])))
+        for path, value in weights:
+            if value * sign < 0:
+                yield source.diagnostic(
+                    path, "NS316", f"weight {value:g} onto {why} synapses "
+                    f"('{projection.post}', receptor_type {receptor}) must be {wanted}; PyNN "
+                    "refuses it")
+                break
 
 
 def _probabilities(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
