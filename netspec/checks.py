@@ -14,7 +14,7 @@ import numpy as np
 from netspec import units
 from netspec.diagnostics import Diagnostic, SpecPath, unknown
 from netspec.loader import SourceMap
-from netspec.model import Assembly, Network, RandomValue, View
+from netspec.model import Assembly, Export, Network, RandomValue, View
 
 #: The manifest every run writes beside its outputs; no export may take its name.
 MANIFEST = "manifest.json"
@@ -206,6 +206,14 @@ def recorded_variables(network: Network, target: str) -> set[str]:
     return found
 
 
+def export_targets(network: Network, export: Export) -> list[str]:
+    """What a data export writes: its target, or else every population that records
+    something (in spec order)."""
+    if export.target is not None:
+        return [export.target]
+    return [p for p in network.populations if recorded_variables(network, p)]
+
+
 def _runs(network: Network, name: str) -> list[tuple[str, np.ndarray]]:
     """The cells of a population, view or assembly in PyNN's order, as runs of
     (population, indices)."""
@@ -263,8 +271,7 @@ def _exports(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
                                             f"format 'summary' covers the whole run; remove "
                                             f"'{key}'", key=True)
             continue
-        targets = [export.target] if export.target else [
-            r.target for r in network.recordings.values()]
+        targets = export_targets(network, export)
         recorded: set[str] = set()
         for target in targets:
             recorded |= recorded_variables(network, target)

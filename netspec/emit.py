@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from netspec import __version__
+from netspec.checks import export_targets, recorded_variables
 from netspec.model import Network
 from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym, build_plan
 
@@ -152,8 +153,7 @@ def _exports(plan: Plan) -> list[str]:
     network: Network = plan.network
     lines = ["# === export (PyNN's own writers) ==="]
     for export in network.exports:
-        targets = [export.target] if export.target else [
-            r.target for r in network.recordings.values()]
+        targets = export_targets(network, export)
         variables = list(export.variables) if export.variables else "all"
         for target in dict.fromkeys(targets):
             var = plan.objects[target]
@@ -195,7 +195,6 @@ def _sonata(var: str, target: str, path: str) -> list[str]:
 
 def _summary(plan: Plan, path: str) -> list[str]:
     network = plan.network
-    from netspec.checks import recorded_variables
     rated = [n for n in [*network.populations, *network.views]
              if n in plan.objects and not hasattr(network.views.get(n), "members")
              and "spikes" in recorded_variables(network, n)]

@@ -771,7 +771,8 @@ class _Resolver:
             if len(set(chosen)) != len(chosen):
                 self.report((*path, "indices"), "NS311", "indices repeat a cell")
                 raise _Bad
-            return "indices", tuple(chosen), chosen
+            # PyNN keeps a view's cells in population order: an index list is sorted
+            return "indices", tuple(chosen), sorted(chosen)
         mask = raw.get("mask", [])
         if len(mask) != size or not all(isinstance(m, bool) for m in mask):
             self.report((*path, "mask"), "NS311",

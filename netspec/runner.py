@@ -21,7 +21,7 @@ from typing import Any
 from netspec import __version__
 from netspec.backends import BackendProfile
 from netspec.backends import profile as get_profile
-from netspec.checks import MANIFEST, recorded_variables
+from netspec.checks import MANIFEST, export_targets, recorded_variables
 from netspec.errors import Interrupted
 from netspec.model import Network, Population, as_data
 from netspec.pipeline import load
@@ -179,12 +179,11 @@ def _targets(network: Network) -> dict[str, set[str]]:
     for export in network.exports:
         if export.format == "summary":
             continue
-        targets = [export.target] if export.target else [
-            r.target for r in network.recordings.values()]
-        for target in targets:
+        for target in export_targets(network, export):
             recorded = recorded_variables(network, target)
             chosen = set(export.variables) & recorded if export.variables else recorded
-            wanted.setdefault(target, set()).update(chosen)
+            if chosen:
+                wanted.setdefault(target, set()).update(chosen)
     for name in _rated(network):
         wanted.setdefault(name, set()).add("spikes")
     return wanted

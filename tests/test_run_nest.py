@@ -198,3 +198,63 @@ def test_nest_options_reach_setup(tmp_path: Path, verbosity: str) -> None:
         assert argument in script
     done = netspec_cli("run", str(spec), "--set", "n=100", "--out", str(tmp_path / "o"))
     assert done.returncode == 0, done.stderr
+
+
+ASSEMBLY_SPEC = """\
+netspec: "1"
+name: asm
+simulation: {timestep: 0.1 ms, duration: 50 ms, seed: 5}
+populations:
+  a: {size: 4, cell_type: IF_curr_exp, parameters: {i_offset: [1.0, 1.2, 0.0, 2.0]}}
+  b: {size: 3, cell_type: IF_curr_exp}
+  src: {size: 2, cell_type: SpikeSourcePoisson, parameters: {rate: 100 Hz}}
+views:
+  both: {assembly: [a, b]}
+  a_odd: {population: a, indices: [3, 1]}
+  first_of_odd: {population: a_odd, indices: [0]}
+projections:
+  p: {pre: src, post: both, connector: {type: FixedProbabilityConnector, p_connect: 0.5},
+      synapse: {type: StaticSynapse, weight: 1.0, delay: 1 ms}}
+stimuli:
+  dc: {type: DCSource, amplitude: 0.5 nA, start: 5 ms, stop: 30 ms, target: both}
+recordings:
+  r: {target: both, indices: [0, 5], variables: [v]}
+  s: {target: both, variables: [spikes]}
+  o: {target: a_odd, variables: [v]}
+export:
+  - {format: nix, path: all.h5}
+  - {format: nix, target: a_odd, path: a_odd.h5}
+  - {format: nix, target: first_of_odd, path: first.h5}
+  - {format: summary, path: summary.json}
+"""
+
+
+@needs_nest
+def test_assemblies_views_in_pynn_order_and_untargeted_exports(tmp_path: Path) -> None:
+    spec = tmp_path / "asm.yaml"
+    spec.write_text(ASSEMBLY_SPEC, encoding="utf-8")
+    out = tmp_path / "out"
+    done = netspec_cli("run", str(spec), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    code = f"""
+import json, netspec
+def info(name):
+    segment = netspec.read({str(out)!r} + '/' + name).segments[0]
+    return {{'trains': [[t.annotations['source_population'], t.annotations['source_index']]
+                       for t in segment.spiketrains],
+            'signals': [[a.annotations.get('source_population'),
+                         a.array_annotations['source_index'].tolist()]
+                        for a in segment.analogsignals]}}
+print(json.dumps({{n: info(n) for n in ('all.h5', 'a_odd.h5', 'first.h5')}}))
+"""
+    from tests.conftest import run_python
+    got = json.loads(run_python(code).strip().splitlines()[-1])
+    # PyNN keeps a view's cells in population order: [3, 1] is cells 1 and 3 ...
+    assert [t[1] for t in got["a_odd.h5"]["trains"]] == [1, 3]
+    # ... so index 0 of a view of it is cell 1
+    assert [t[1] for t in got["first.h5"]["trains"]] == [1]
+    # without a target, every population that records something, with every variable:
+    # v of a (cell 0 via the assembly, 1 and 3 via a_odd) and of b (assembly index 5 = b[1])
+    signals = sorted(s[1] for s in got["all.h5"]["signals"])
+    assert signals == [[0, 1, 3], [1]]
+    assert len(got["all.h5"]["trains"]) == 7

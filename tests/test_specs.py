@@ -194,16 +194,17 @@ def test_cli_exit_codes_in_a_real_process(tmp_path: Path) -> None:
 
 
 def test_recording_indices_follow_the_order_of_the_view(tmp_path: Path) -> None:
-    # Recording index 1 of 'shuffled' is cell 2, which 'two' holds: its export has data.
+    # PyNN keeps a view's cells in population order: 'shuffled' is cells 2, 5, 7, so its
+    # recording index 0 is cell 2, which 'two' holds (its export has data); index 1 is cell 5.
     spec = tmp_path / "order.yaml"
     spec.write_text(
         'netspec: "1"\nname: order\nsimulation: {timestep: 0.1 ms, duration: 10 ms}\n'
         "populations:\n  cells: {size: 10, cell_type: IF_curr_exp}\n"
         "views:\n  shuffled: {population: cells, indices: [5, 2, 7]}\n"
         "  two: {population: cells, indices: [2]}\n"
-        "recordings:\n  some: {target: shuffled, indices: [1], variables: [v]}\n"
+        "recordings:\n  some: {target: shuffled, indices: [0], variables: [v]}\n"
         "export:\n  - {format: nix, target: two, path: two.h5}\n", encoding="utf-8")
     assert netspec.validate(spec) == ()
-    spec.write_text(spec.read_text(encoding="utf-8").replace("indices: [1]", "indices: [0]"),
+    spec.write_text(spec.read_text(encoding="utf-8").replace("indices: [0]", "indices: [1]"),
                     encoding="utf-8")
     assert [d.code for d in netspec.validate(spec)] == ["NS503"]
