@@ -15,6 +15,7 @@ import numpy as np
 
 from netspec.diagnostics import Diagnostic
 from netspec.errors import SimulationError
+from netspec.model import Origin
 from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym
 
 
@@ -27,8 +28,10 @@ def namespace(sim: ModuleType) -> dict[str, Any]:
             "NumpyRNG": NumpyRNG, "Sequence": Sequence, "space": space}
 
 
-def execute(steps: tuple[Step, ...], env: dict[str, Any]) -> dict[str, Any]:
-    """Run ``steps`` in ``env`` (updated in place with each assigned variable)."""
+def execute(steps: tuple[Step, ...], env: dict[str, Any],
+            fallback: Origin | None = None) -> dict[str, Any]:
+    """Run ``steps`` in ``env`` (updated in place with each assigned variable); an error
+    of a step with no origin of its own is reported at ``fallback``."""
     for step in steps:
         try:
             value = _eval(step.expr, env)
@@ -37,7 +40,7 @@ def execute(steps: tuple[Step, ...], env: dict[str, Any]) -> dict[str, Any]:
         except KeyboardInterrupt:
             raise
         except Exception as exc:
-            raise SimulationError(_diagnostic(step, exc)) from exc
+            raise SimulationError(_diagnostic(step, exc, fallback)) from exc
         if step.target is not None:
             env[step.target] = value
     return env
@@ -46,7 +49,7 @@ def execute(steps: tuple[Step, ...], env: dict[str, Any]) -> dict[str, Any]:
 def build(plan: Plan, sim: ModuleType) -> dict[str, Any]:
     """Set up the simulator and build the network of ``plan``; returns the variables."""
     env = namespace(sim)
-    execute(plan.setup, env)
+    execute(plan.setup, env, plan.network.simulation.origin)
     return execute(plan.build, env)
 
 
@@ -90,16 +93,27 @@ class _Missing(Exception):
     """The backend's PyNN module lacks a model the spec names."""
 
 
-def _diagnostic(step: Step, exc: Exception) -> Diagnostic:
+def _diagnostic(step: Step, exc: Exception, fallback: Origin | None = None) -> Diagnostic:
     text = str(exc).strip().splitlines()
     reason = text[-1] if text else type(exc).__name__
     if not isinstance(exc, _Missing):
         reason = f"{type(exc).__name__}: {reason}"
-    if step.origin is None:
+    origin = step.origin or fallback
+    if origin is None:
         return Diagnostic("<setup>", 0, 0, "NS701",
                           f"the simulator refused the settings: {reason}")
-    origin = step.origin
     what = ".".join(str(p) for p in origin.path)
     return Diagnostic(origin.file, origin.line, origin.column, "NS701",
                       f"the simulator refused {what}: {reason}",
                       origin.path)
+
+
+def failed_run(origin: Origin | None, file: str, exc: Exception) -> SimulationError:
+    """The error to raise when the simulator fails while the network runs: reported at
+    ``simulation:`` (``origin``) of ``file``, as the simulator explains it."""
+    text = str(exc).strip().splitlines()
+    reason = f"{type(exc).__name__}: {text[-1] if text else ''}".rstrip(": ")
+    line, column, path = (origin.line, origin.column, origin.path) if origin else (0, 0, ())
+    return SimulationError(Diagnostic(file, line, column, "NS701",
+                                      f"the simulator failed while running the network: "
+                                      f"{reason}", path))

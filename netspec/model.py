@@ -87,6 +87,9 @@ class Simulation:
     seed_given: bool
     nest: Mapping[str, Any] = field(default_factory=dict)
     spinnaker: Mapping[str, Any] = field(default_factory=dict)
+    #: Where ``simulation:`` is written: settings the simulator refuses, and failures
+    #: while it runs, are reported here.
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)

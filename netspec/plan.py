@@ -225,7 +225,8 @@ class _Planner:
             connector = projection.connector
             connector_call = Call(
                 Sym(f"sim.{connector.type}"), (),
-                (*((k, self.value(v, on_host)) for k, v in connector.parameters.items()),
+                (*((k, Sym(self.objects[v]) if k == "reference_projection"
+                    else self.value(v, on_host)) for k, v in connector.parameters.items()),
                  *self.connector_rng(connector.type, on_host)))
             self.steps.append(Step(
                 Call(Sym("sim.Projection"),
@@ -278,7 +279,10 @@ class _Planner:
     def view(self, view: View | Assembly) -> None:
         name = self.name_for(view.name)
         if isinstance(view, Assembly):
-            call = Call(Sym("sim.Assembly"), tuple(Sym(self.objects[m]) for m in view.members),
+            # PyNN's Assembly takes populations and views only: a member that is itself an
+            # assembly stands for its members
+            call = Call(Sym("sim.Assembly"), tuple(Sym(self.objects[m])
+                                                   for m in self.leaves(view)),
                         (("label", Lit(view.label)),))
         else:
             if view.kind == "slice":
@@ -289,3 +293,11 @@ class _Planner:
             call = Call(Sym("sim.PopulationView"), (Sym(self.objects[view.parent]), selector),
                         (("label", Lit(view.label)),))
         self.steps.append(Step(call, target=name, origin=view.origin))
+
+    def leaves(self, assembly: Assembly) -> list[str]:
+        """The populations and views of ``assembly``, nested assemblies flattened."""
+        out: list[str] = []
+        for member in assembly.members:
+            inner = self.network.views.get(member)
+            out += self.leaves(inner) if isinstance(inner, Assembly) else [member]
+        return out

@@ -55,6 +55,12 @@ from netspec.model import (
 DEFAULT_MAX_DELAY = 10.0
 #: Largest population size accepted.
 MAX_SIZE = 10_000_000
+#: Connectors whose arguments are Python objects, which a spec cannot write.
+NOT_EXPRESSIBLE = {
+    "CSAConnector": "its cset is a CSA connection-set object",
+    "IndexBasedProbabilityConnector": "its index_expression is an IndexBasedExpression object",
+    "DisplacementDependentProbabilityConnector": "its disp_function is a Python function",
+}
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*\Z")
 _UNKNOWN_NAME = re.compile(r"unknown name '([^']*)'")
@@ -543,7 +549,8 @@ class _Resolver:
         spinnaker = self.backend_options(backends.get("spinnaker"),
                                          (*path, "backends", "spinnaker"))
         return Simulation(timestep, values["duration"], min_delay, max_delay, seed,
-                          seed_given, nest, spinnaker)
+                          seed_given, nest, spinnaker,
+                          self.origin(path) if "simulation" in self.data else None)
 
     def backend_options(self, raw: Any, path: SpecPath) -> dict[str, Any]:
         if not isinstance(raw, dict) or self.skipped(path):
@@ -872,11 +879,21 @@ class _Resolver:
     def connector(self, raw: dict[str, Any], path: SpecPath, pre: str, post: str) -> Component:
         kind, info = self.typed(raw, path, catalogue.connector, catalogue.connectors,
                                 "NS304", "connector")
+        if kind in NOT_EXPRESSIBLE:
+            self.report((*path, "type"), "NS304",
+                        f"{kind} cannot be written in a spec: {NOT_EXPRESSIBLE[kind]}; "
+                        "list the connections with FromListConnector or FromFileConnector, "
+                        "or give a boolean matrix to ArrayConnector")
+            raise _Bad
 
         def convert(key: str, item: Any) -> Any:
             where = (*path, key)
             if key == "conn_list":
                 return self.conn_list(item, where, pre, post, raw.get("column_names"))
+            if kind == "ArrayConnector" and key == "array":
+                return self.connection_matrix(item, where, pre, post)
+            if kind == "CloneConnector" and key == "reference_projection":
+                return self.reference_projection(item, where, pre, post)
             if key == "file":
                 name = self.text(item, where, "file")
                 file = (self.loaded.folder / name).resolve()
@@ -903,6 +920,60 @@ class _Resolver:
 
         return Component(kind, self.arguments(raw, path, info.args, kind, convert,
                                               skip=("type",)))
+
+    def connection_matrix(self, raw: Any, path: SpecPath, pre: str, post: str) -> ArrayValue:
+        """ArrayConnector's ``array``: one row per cell of ``pre``, one true/false (or 1/0)
+        per cell of ``post``; or ``{file: …}`` with the same rows."""
+        shape = (self.size(pre), self.size(post))
+        file: str | None = None
+        if isinstance(raw, dict) and "file" in raw:
+            rows = self.read_file(raw["file"], (*path, "file"))
+            file = str((self.loaded.folder / str(raw["file"])).resolve())
+            data = np.vstack(rows) if rows else np.zeros((0, shape[1]))
+        elif isinstance(raw, list) and all(isinstance(r, list) for r in raw):
+            if len({len(r) for r in raw}) > 1:
+                self.report(path, "NS316", "array rows have different lengths")
+                raise _Bad
+            if not all(isinstance(v, bool) or v in (0, 1) for r in raw for v in r):
+                self.report(path, "NS211", "array must hold true/false (or 1/0) values")
+                raise _Bad
+            data = np.asarray(raw, dtype=float).reshape(len(raw), -1)
+        else:
+            self.report(path, "NS211", "array must be a list of rows, one per cell of "
+                                       f"'{pre}', each with one true/false per cell of "
+                                       f"'{post}'; or {{file: …}}")
+            raise _Bad
+        if data.shape != shape:
+            self.report(path, "NS316", f"array is {data.shape[0]}×"
+                                       f"{data.shape[1] if data.ndim > 1 else 0}, but "
+                                       f"'{pre}' × '{post}' is {shape[0]}×{shape[1]}")
+            raise _Bad
+        if not np.all((data == 0) | (data == 1)):
+            self.report(path, "NS211", "array must hold true/false (or 1/0) values")
+            raise _Bad
+        return ArrayValue(data.astype(bool), file)
+
+    def reference_projection(self, raw: Any, path: SpecPath, pre: str, post: str) -> str:
+        """CloneConnector's ``reference_projection``: an earlier projection between the same
+        ``pre`` and ``post``."""
+        name = self.text(raw, path, "reference_projection")
+        projections = list(self.section("projections"))
+        here = path[1] if len(path) > 1 else None
+        if name not in projections:
+            self.unknown_reference(name, path, ("projections",))
+            raise _Bad
+        if here in projections and projections.index(name) >= projections.index(here):
+            self.report(path, "NS301", f"reference_projection '{name}' must be defined before "
+                                       f"projection '{here}'")
+            raise _Bad
+        other = self.section("projections")[name]
+        if isinstance(other, dict) and (other.get("pre"), other.get("post")) != (pre, post):
+            self.report(path, "NS316", f"reference_projection '{name}' connects "
+                                       f"'{other.get('pre')}' to '{other.get('post')}'; "
+                                       f"CloneConnector needs the same pre ('{pre}') and post "
+                                       f"('{post}')")
+            raise _Bad
+        return name
 
     def conn_list(self, raw: Any, path: SpecPath, pre: str, post: str,
                   columns: Any) -> ArrayValue:
@@ -1019,12 +1090,22 @@ class _Resolver:
                 raise _Bad
         params = self.parameters_of(raw, path, model, model.parameters, "parameter",
                                     exclude=("type", "target"))
-        dt = params.get("dt")
+        default_dt = model.parameters["dt"].default if "dt" in model.parameters else None
+        dt = params.get("dt", default_dt)
         if isinstance(dt, float) and (dt <= 0 or not units.is_multiple(dt, self.timestep)):
-            self.report((*path, "dt"), "NS403", f"dt ({dt:g} ms) must be a positive multiple "
-                                                f"of the timestep ({self.timestep:g} ms)")
+            given = "dt" in params
+            self.report((*path, "dt") if given else path, "NS403",
+                        f"dt ({dt:g} ms{'' if given else ', the default'}) must be a positive "
+                        f"multiple of the timestep ({self.timestep:g} ms)")
             raise _Bad
         times, amplitudes = params.get("times"), params.get("amplitudes")
+        if model.name == "StepCurrentSource":
+            for key, value in (("times", times), ("amplitudes", amplitudes)):
+                if not isinstance(value, ArrayValue) or not value.data.size:
+                    self.report((*path, key) if key in params else path, "NS314",
+                                f"StepCurrentSource needs at least one value in {key} (PyNN "
+                                "cannot build a step source without steps)")
+                    raise _Bad
         if isinstance(times, ArrayValue) and isinstance(amplitudes, ArrayValue):
             if times.data.shape != amplitudes.data.shape:
                 self.report(path, "NS316", f"{kind} needs as many amplitudes "

@@ -22,7 +22,7 @@ from netspec import __version__
 from netspec.backends import BackendProfile
 from netspec.backends import profile as get_profile
 from netspec.checks import MANIFEST, export_targets, recorded_variables
-from netspec.errors import Interrupted
+from netspec.errors import Interrupted, NetspecError
 from netspec.model import Network, Population, as_data
 from netspec.pipeline import load
 from netspec.plan import Plan, build_plan
@@ -78,7 +78,7 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                 progress: Progress | None, command: list[str]) -> RunResult:
     """Run an already built ``plan``; see :func:`run`."""
     from netspec import export
-    from netspec.execute import build, objects
+    from netspec.execute import build, failed_run, objects
 
     network = plan.network
     profile.prepare(network, out_dir)  # before staging: decides records_data (virtual board)
@@ -95,7 +95,12 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
             initial = profile.initial_values(
                 [pynn[name] for name in network.populations]) if profile.records_data else None
             with _interruptible():
-                _simulate(profile, sim, network, progress)
+                try:
+                    _simulate(profile, sim, network, progress)
+                except (KeyboardInterrupt, NetspecError):
+                    raise
+                except Exception as exc:
+                    raise failed_run(network.simulation.origin, network.file, exc) from exc
             simulated = time.perf_counter()
             summary = _summary(network, profile, sim, built - started, simulated - built)
             data: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from contextlib import AbstractContextManager
@@ -21,6 +22,42 @@ UNAVAILABLE: dict[str, frozenset[str]] = {
     "synapse": frozenset({"ElectricalSynapse"}),
     "timing_dependence": frozenset({"Vogels2011Rule"}),
 }
+
+#: Standard types pyNN.nest 0.13 names but cannot build on NEST 3.10, with the reason
+#: (checked by tests/test_models_run_nest.py).
+BROKEN: dict[str, dict[str, str]] = {
+    "cell": {
+        "IF_cond_exp_gsfa_grr": "pyNN.nest cannot create it (no NEST name for its "
+                                "state variable g_r)",
+        "SpikeSourceInhGamma": "NEST 3 has no inh_gamma_generator",
+    },
+    "connector": {
+        "SmallWorldConnector": "PyNN does not implement its connect() on NEST",
+    },
+    "synapse": {
+        "StochasticTsodyksMarkramSynapse": "it needs PyNN's NEST extensions, which are "
+                                           "not built for this NEST",
+    },
+}
+
+#: Initial values pyNN.nest 0.13 cannot set on NEST 3.10: it logs a warning and the cells
+#: start from NEST's default instead (checked by tests/test_models_run_nest.py).
+FIXED_INITIAL_VALUES: dict[str, frozenset[str]] = {
+    "GIF_cond_exp": frozenset({"i_eta", "v_t"}),
+    "HH_cond_exp": frozenset({"gsyn_exc", "gsyn_inh"}),
+    "IF_curr_alpha": frozenset({"isyn_exc", "isyn_inh"}),
+    "IF_curr_delta": frozenset({"v"}),
+}
+
+#: Variables pyNN.nest 0.13 cannot record on NEST 3.10 (NEST refuses to connect the
+#: multimeter when the simulation starts).
+UNRECORDABLE: dict[str, frozenset[str]] = {
+    "IF_curr_delta": frozenset({"v"}),
+}
+
+
+def _not_settable_warning(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("NEST does not allow setting an initial value")
 
 
 class NestProfile(BackendProfile):
@@ -47,15 +84,47 @@ class NestProfile(BackendProfile):
         return frozenset()
 
     def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
-        """Standard types that pyNN.nest does not implement."""
+        """Standard types that pyNN.nest does not implement or cannot build, initial values
+        it cannot set and variables it cannot record."""
         found = []
+        for population in network.populations.values():
+            path = population.origin.path
+            reason = BROKEN["cell"].get(population.cell_type)
+            if reason is not None:
+                found.append(source.diagnostic((*path, "cell_type"), "NS604",
+                                               f"{population.cell_type} is not available on "
+                                               f"NEST: {reason}"))
+            for variable in population.initial_values:
+                if variable in FIXED_INITIAL_VALUES.get(population.cell_type, ()):
+                    found.append(source.diagnostic(
+                        (*path, "initial_values", variable), "NS604",
+                        f"NEST cannot set the initial value of {variable} of "
+                        f"{population.cell_type} (pyNN.nest would ignore it); remove it",
+                        key=True))
+        for recording in network.recordings.values():
+            for kind in network.cell_types_of(recording.target):
+                for i, variable in enumerate(recording.variables):
+                    if variable in UNRECORDABLE.get(kind, ()):
+                        found.append(source.diagnostic(
+                            (*recording.origin.path, "variables", i), "NS604",
+                            f"NEST cannot record {variable} of {kind} (pyNN.nest has no NEST "
+                            "name for it)"))
         for projection in network.projections.values():
+            reason = BROKEN["connector"].get(projection.connector.type)
+            if reason is not None:
+                found.append(source.diagnostic(
+                    (*projection.origin.path, "connector", "type"), "NS604",
+                    f"{projection.connector.type} is not available on NEST: {reason}"))
             path = (*projection.origin.path, "synapse")
             synapse = projection.synapse
             if synapse.type in UNAVAILABLE["synapse"]:
                 found.append(source.diagnostic((*path, "type"), "NS604",
                                                f"{synapse.type} is not available on NEST "
                                                "(pyNN.nest does not implement it)"))
+            elif synapse.type in BROKEN["synapse"]:
+                found.append(source.diagnostic((*path, "type"), "NS604",
+                                               f"{synapse.type} is not available on NEST: "
+                                               f"{BROKEN['synapse'][synapse.type]}"))
             rule = synapse.timing_dependence
             if rule is not None and rule.type in UNAVAILABLE["timing_dependence"]:
                 found.append(source.diagnostic((*path, "timing_dependence", "type"), "NS604",
@@ -66,6 +135,9 @@ class NestProfile(BackendProfile):
     def import_sim(self) -> ModuleType:
         """``pyNN.nest``, without NEST's start-up banner and PyNN's build warnings."""
         os.environ.setdefault("PYNEST_QUIET", "1")
+        # PyNN sets every default initial value when it creates a population, and logs a
+        # warning for each one NEST does not take; a spec that sets one is refused by check().
+        logging.getLogger("PyNN").addFilter(_not_settable_warning)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Cannot find nest-config")
             return super().import_sim()

@@ -704,6 +704,13 @@ class _Checker:
         for stimulus in self.network.stimuli.values():
             yield from self.component(stimulus.type, stimulus.parameters, CURRENT_SOURCES,
                                       stimulus.origin.path, "current source", "type")
+            dt = stimulus.parameters.get("dt", 0.1)  # PyNN's default dt
+            if stimulus.type == "NoisyCurrentSource" and isinstance(dt, float) and \
+                    abs(dt - self.dt) > 1e-9:
+                yield self.say((*stimulus.origin.path, "dt") if "dt" in stimulus.parameters
+                               else stimulus.origin.path, "NS601",
+                               f"sPyNNaker draws NoisyCurrentSource noise once per timestep "
+                               f"only: dt must be the timestep ({self.dt:g} ms), not {dt:g} ms")
         yield from self.recordings()
 
     # ---------------------------------------------------------------- simulation

@@ -170,8 +170,13 @@ def capture_initial_values(populations: Iterable[Any]) -> InitialValues:
                 ids = np.sort(np.fromiter((int(i) for i in id_set), dtype=np.int64))
                 index = ids - int(root.first_id)
                 nest_name, scale = _nest_variable(root.celltype, variable.name)
-                values = np.atleast_1d(
-                    np.asarray(root.node_collection[index.tolist()].get(nest_name), dtype=float))
+                try:
+                    values = np.atleast_1d(np.asarray(
+                        root.node_collection[index.tolist()].get(nest_name), dtype=float))
+                except KeyError:
+                    # recordable but not a status entry in NEST (hh_cond_exp_traub's g_ex):
+                    # the t_start sample comes from PyNN's initial value instead
+                    continue
                 store = captured.setdefault(variable.name, {})
                 store.update(zip(ids.tolist(), (values * scale).tolist(), strict=True))
     return captured
@@ -311,9 +316,17 @@ class _Variable:
 
 def _initial_row(root: Any, var_name: str, ids: np.ndarray,
                  initial_values: InitialValues | None) -> np.ndarray:
-    if initial_values is not None and var_name in initial_values:
-        known = initial_values[var_name]
-        return np.array([known.get(int(i), np.nan) for i in ids], dtype=np.float64)
+    known = (initial_values or {}).get(var_name, {})
+    if all(int(i) in known for i in ids):
+        return np.array([known[int(i)] for i in ids], dtype=np.float64)
+    # not captured (NEST does not expose it as a status entry): PyNN's initial value
+    row = _evaluated_initial_row(root, var_name, ids)
+    for j, i in enumerate(ids):
+        row[j] = known.get(int(i), row[j])
+    return row
+
+
+def _evaluated_initial_row(root: Any, var_name: str, ids: np.ndarray) -> np.ndarray:
     lazy = root.initial_values.get(var_name)
     if lazy is None:
         return np.zeros(ids.size)
