@@ -49,3 +49,29 @@ def test_rng_connectors_are_those_whose_constructor_takes_rng() -> None:
     takes_rng = {name for name in pynn_catalogue.connectors()
                  if "rng" in inspect.signature(getattr(connectors, name)).parameters}
     assert takes_rng == set(RNG_CONNECTORS)
+
+
+def test_nest_refuses_partly_axonal_stdp_delays(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import netspec
+    spec = tmp_path / "ddf.yaml"
+    spec.write_text("""\
+netspec: "1"
+name: ddf
+simulation: {timestep: 0.1 ms, duration: 10 ms}
+populations:
+  a: {size: 2, cell_type: SpikeSourcePoisson}
+  b: {size: 2, cell_type: IF_cond_exp}
+projections:
+  p:
+    pre: a
+    post: b
+    connector: {type: AllToAllConnector}
+    synapse:
+      type: STDPMechanism
+      timing_dependence: {type: SpikePairRule}
+      weight_dependence: {type: AdditiveWeightDependence}
+      dendritic_delay_fraction: 0.5
+""", encoding="utf-8")
+    assert netspec.validate(spec) == ()
+    found = netspec.validate(spec, backend="nest")
+    assert [(d.code, d.line, d.column) for d in found] == [("NS604", 16, 33)]

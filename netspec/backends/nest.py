@@ -125,6 +125,13 @@ class NestProfile(BackendProfile):
                 found.append(source.diagnostic((*path, "type"), "NS604",
                                                f"{synapse.type} is not available on NEST: "
                                                f"{BROKEN['synapse'][synapse.type]}"))
+            fraction = synapse.parameters.get("dendritic_delay_fraction")
+            if synapse.type == "STDPMechanism" and isinstance(fraction, float | int) \
+                    and fraction != 1:
+                found.append(source.diagnostic(
+                    (*path, "dendritic_delay_fraction"), "NS604",
+                    f"NEST models STDP delays as wholly dendritic: dendritic_delay_fraction "
+                    f"must be 1 on NEST, not {fraction:g} (pyNN.nest refuses it)"))
             rule = synapse.timing_dependence
             if rule is not None and rule.type in UNAVAILABLE["timing_dependence"]:
                 found.append(source.diagnostic((*path, "timing_dependence", "type"), "NS604",
