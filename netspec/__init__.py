@@ -3,7 +3,7 @@ SpiNNaker through PyNN.
 
 >>> import netspec
 >>> network = netspec.load("specs/vogels_abbott_coba.yaml", overrides={"n": 100})
->>> result = network_result = netspec.run("specs/vogels_abbott_coba.yaml")  # doctest: +SKIP
+>>> result = netspec.run("specs/vogels_abbott_coba.yaml", out="results/va")  # doctest: +SKIP
 
 Importing netspec, loading and validating never import PyNN, a simulator or Neo.
 """
