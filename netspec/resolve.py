@@ -64,7 +64,6 @@ NOT_EXPRESSIBLE = {
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*\Z")
 _UNKNOWN_NAME = re.compile(r"unknown name '([^']*)'")
-_SECTIONS = ("populations", "views", "projections", "stimuli", "recordings")
 _INVALID = object()
 _T = TypeVar("_T")
 _I = TypeVar("_I")
@@ -1258,5 +1257,3 @@ def _shown(value: Any) -> Any:
         return [_shown(v) for v in value]
     return value
 
-
-Lookup = Callable[[str], Any]
