@@ -214,6 +214,14 @@ def export_targets(network: Network, export: Export) -> list[str]:
     return [p for p in network.populations if recorded_variables(network, p)]
 
 
+def rated_targets(network: Network) -> list[str]:
+    """Populations and views (not assemblies) that record spikes: the summary reports
+    their mean rates, in spec order."""
+    names = [*network.populations,
+             *(n for n, v in network.views.items() if isinstance(v, View))]
+    return [n for n in names if "spikes" in recorded_variables(network, n)]
+
+
 def _runs(network: Network, name: str) -> list[tuple[str, np.ndarray]]:
     """The cells of a population, view or assembly in PyNN's order, as runs of
     (population, indices)."""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from netspec import __version__
-from netspec.checks import export_targets, recorded_variables
+from netspec.checks import export_targets, rated_targets
 from netspec.model import Network
 from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym, build_plan
 
@@ -195,9 +195,7 @@ def _sonata(var: str, target: str, path: str) -> list[str]:
 
 def _summary(plan: Plan, path: str) -> list[str]:
     network = plan.network
-    rated = [n for n in [*network.populations, *network.views]
-             if n in plan.objects and not hasattr(network.views.get(n), "members")
-             and "spikes" in recorded_variables(network, n)]
+    rated = rated_targets(network)
     seconds = network.simulation.duration / 1000.0
     lines = [
         "",

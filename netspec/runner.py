@@ -21,7 +21,7 @@ from typing import Any
 from netspec import __version__
 from netspec.backends import BackendProfile
 from netspec.backends import profile as get_profile
-from netspec.checks import MANIFEST, export_targets, recorded_variables
+from netspec.checks import MANIFEST, export_targets, rated_targets, recorded_variables
 from netspec.errors import Interrupted, NetspecError
 from netspec.model import Network, Population, as_data
 from netspec.pipeline import load
@@ -110,7 +110,7 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                                              initial_values=initial)
                         for name, variables in _targets(network).items()}
                 summary["populations"] = export.summarise(
-                    {n: data[n] for n in _rated(network)}, network.simulation.duration)
+                    {n: data[n] for n in rated_targets(network)}, network.simulation.duration)
             seconds = export.write_exports(outputs, exports, data, summary,
                                            _manifest(network, profile, command))
             outputs.publish()
@@ -189,16 +189,9 @@ def _targets(network: Network) -> dict[str, set[str]]:
             chosen = set(export.variables) & recorded if export.variables else recorded
             if chosen:
                 wanted.setdefault(target, set()).update(chosen)
-    for name in _rated(network):
+    for name in rated_targets(network):
         wanted.setdefault(name, set()).add("spikes")
     return wanted
-
-
-def _rated(network: Network) -> list[str]:
-    """Populations and views whose mean rate the summary reports (spikes recorded)."""
-    names = [*network.populations, *(n for n, v in network.views.items()
-                                     if not hasattr(v, "members"))]
-    return [n for n in names if "spikes" in recorded_variables(network, n)]
 
 
 def _summary(network: Network, profile: BackendProfile, sim: Any, build_s: float,
