@@ -40,12 +40,14 @@ _TOKEN = re.compile(
 
 
 class ExpressionError(ValueError):
-    """An expression cannot be evaluated. ``code`` is the diagnostic code."""
+    """An expression cannot be evaluated. ``code`` is the diagnostic code; ``name`` is
+    the unknown name for an NS202 error (``None`` otherwise)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, name: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.name = name
 
 
 class AlreadyReported(Exception):
@@ -302,7 +304,8 @@ class _Interpreter:
             try:
                 return self.lookup(node.id)
             except KeyError:
-                raise ExpressionError("NS202", str(_UnknownName(node.id))) from None
+                raise ExpressionError("NS202", f"unknown name '{node.id}'",
+                                      name=node.id) from None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             value = self.eval(node.operand)
             self._numeric(value, "-" if isinstance(node.op, ast.USub) else "+")
@@ -389,11 +392,6 @@ class _Interpreter:
         except (OverflowError, ValueError, FloatingPointError):
             raise ExpressionError("NS205", f"{node.func.id}() gives no finite result "
                                            "here") from None
-
-
-class _UnknownName(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"unknown name '{name}'")
 
 
 class _numpy_errors:

@@ -31,6 +31,36 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class TemplateOrigin:
+    """The template an entry was generated from (``for_each`` in the spec).
+
+    ``path`` is the template's spec path (``("projections", "recurrent")``,
+    ``("export", 2)``), ``bindings`` the loop variables' values for this entry in
+    the order ``for_each`` names them, ``index`` the entry's place among those the
+    template generated (after ``when``), counting from 0.
+    """
+
+    path: SpecPath
+    bindings: tuple[tuple[str, Any], ...]
+    index: int
+
+    @property
+    def name(self) -> str:
+        """The template's name in its section (an ``export`` item's index as text)."""
+        return str(self.path[-1])
+
+    def __str__(self) -> str:
+        values = ", ".join(f"{k}={_binding_text(v)}" for k, v in self.bindings)
+        return f"{'.'.join(str(p) for p in self.path)}[{values}]"
+
+
+def _binding_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
 class RandomValue:
     """``{distribution: NAME, …}``: becomes a PyNN ``RandomDistribution``."""
 
@@ -104,6 +134,8 @@ class Population:
     structure: Component | None
     label: str
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +155,8 @@ class View:
     indices: tuple[int, ...]
     label: str
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
     @property
     def size(self) -> int:
@@ -139,6 +173,8 @@ class Assembly:
     size: int
     label: str
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
 
 Target = Population | View | Assembly
@@ -166,6 +202,8 @@ class Projection:
     receptor_type: str
     label: str
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +215,8 @@ class Stimulus:
     parameters: Mapping[str, Value]
     target: str
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +229,8 @@ class Recording:
     variables: tuple[str, ...]
     sampling_interval: float | None
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +242,8 @@ class Export:
     target: str | None
     variables: tuple[str, ...] | None
     origin: Origin
+    #: The template this entry was generated from, if any.
+    template: TemplateOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -282,9 +326,12 @@ def as_data(value: Any) -> Any:
         return trains if value.per_cell else trains[0]
     if isinstance(value, RandomValue):
         return {"distribution": value.distribution, **value.parameters}
+    if isinstance(value, TemplateOrigin):
+        return {"template": ".".join(str(p) for p in value.path),
+                "for_each": {k: as_data(v) for k, v in value.bindings}, "index": value.index}
     if hasattr(value, "__dataclass_fields__"):
         return {k: as_data(getattr(value, k)) for k in value.__dataclass_fields__
-                if k != "name"}
+                if k != "name" and not (k == "template" and getattr(value, k) is None)}
     if isinstance(value, Mapping):
         return {str(k): as_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -1,0 +1,61 @@
+"""The ``recordings`` section and the ``export`` list: what is recorded and where it
+is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netspec import units
+from netspec.diagnostics import SpecPath, unknown
+from netspec.model import Export, Recording
+from netspec.resolve.context import Invalid
+from netspec.resolve.populations import Populations
+
+
+class Outputs(Populations):
+    """Resolves ``recordings`` and ``export``."""
+
+    def recording(self, name: str, raw: dict[str, Any]) -> Recording:
+        path: SpecPath = ("recordings", name)
+        target = self.target_name(raw.get("target"), (*path, "target"))
+        size = self.size(target)
+        variables = tuple(raw.get("variables") or ())
+        bad = False
+        for model in self.cell_models(target):
+            for i, variable in enumerate(variables):
+                if variable not in model.recordables:
+                    self.report((*path, "variables", i), "NS306",
+                                unknown("variable", variable, model.recordables, model.name))
+                    bad = True
+        indices = None
+        if "indices" in raw:
+            indices = tuple(int(self.number(v, (*path, "indices", i), None, "index",
+                                            integer=True))
+                            for i, v in enumerate(raw["indices"]))
+            for i, index in enumerate(indices):
+                if not 0 <= index < size:
+                    self.report((*path, "indices", i), "NS311",
+                                f"index {index} is outside the {size} cells of '{target}'")
+                    bad = True
+        interval = None
+        if "sampling_interval" in raw:
+            interval = self.number(raw["sampling_interval"], (*path, "sampling_interval"),
+                                   "ms", "sampling_interval")
+            if interval <= 0 or not units.is_multiple(interval, self.timestep):
+                self.report((*path, "sampling_interval"), "NS403",
+                            f"sampling_interval ({interval} ms) must be a positive multiple of "
+                            f"the timestep ({self.timestep} ms)")
+                bad = True
+        if bad:
+            raise Invalid
+        return Recording(name, target, indices, variables, interval, self.origin(path))
+
+    def export(self, index: int, raw: dict[str, Any]) -> Export:
+        path: SpecPath = ("export", index)
+        fmt = str(raw.get("format"))
+        target = None
+        if "target" in raw:
+            target = self.target_name(raw["target"], (*path, "target"))
+        variables = tuple(raw["variables"]) if isinstance(raw.get("variables"), list) else None
+        out = self.text(raw.get("path"), (*path, "path"), "path")
+        return Export(fmt, out, target, variables, self.origin(path))

@@ -1,0 +1,153 @@
+"""The ``populations`` section, the shared namespace of names, and references to
+populations and views (their sizes, cells and cell types)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netspec import pynn_catalogue as catalogue
+from netspec.diagnostics import SpecPath, did_you_mean, unknown
+from netspec.model import Component, Population, View
+from netspec.resolve.context import Invalid
+from netspec.resolve.values import Values
+
+#: Largest population size accepted.
+MAX_SIZE = 10_000_000
+
+
+class Populations(Values):
+    """Resolves ``populations`` and looks up what names refer to."""
+
+    def declare(self) -> None:
+        for section in ("populations", "views", "projections"):
+            raw = self.data.get(section)
+            if not isinstance(raw, dict):
+                continue
+            for name in raw:
+                if name in self.declared:
+                    self.report((section, name), "NS309",
+                                f"'{name}' is already the name of a "
+                                f"{self.declared[name].rstrip('s')}; populations, views and "
+                                "projections share one namespace", key=True)
+                else:
+                    self.declared[name] = section
+
+    def population(self, name: str, raw: dict[str, Any]) -> Population:
+        path: SpecPath = ("populations", name)
+        bad = False
+        size: int | None = None
+        try:
+            size = int(self.number(raw.get("size"), (*path, "size"), None, "size",
+                                   integer=True))
+            if size < 1 or size > MAX_SIZE:
+                self.report((*path, "size"), "NS106",
+                            f"size must be between 1 and {MAX_SIZE}, not {size}")
+                bad, size = True, None
+        except Invalid:
+            bad = True
+        cell_type = raw.get("cell_type")
+        model = catalogue.cell_type(cell_type) if isinstance(cell_type, str) else None
+        if model is None:
+            self.report((*path, "cell_type"), "NS302",
+                        unknown("cell type", str(cell_type), catalogue.cell_types()))
+            raise Invalid
+        try:
+            parameters = self.parameters_of(raw.get("parameters"), (*path, "parameters"), model,
+                                             model.parameters, "parameter",
+                                             size=-1 if size is None else size)
+        except Invalid:
+            bad, parameters = True, {}
+        try:
+            initial = self.parameters_of(raw.get("initial_values"), (*path, "initial_values"),
+                                         model, model.initial_values, "state variable",
+                                         size=-1 if size is None else size)
+        except Invalid:
+            bad, initial = True, {}
+        structure = None
+        if isinstance(raw.get("structure"), dict):
+            try:
+                structure = self.structure(raw["structure"], (*path, "structure"))
+            except Invalid:
+                bad = True
+        if bad:
+            if size is not None:
+                # Keep it (invalid: the spec is refused anyway) so that what refers to it
+                # is still checked, and every problem is reported at once.
+                self.populations[name] = Population(name, size, model.name, parameters,
+                                                    initial, structure, name, self.origin(path))
+            raise Invalid
+        label = self.text(raw.get("label", name), (*path, "label"), "label")
+        assert size is not None
+        return Population(name, size, model.name, parameters, initial, structure, label,
+                          self.origin(path))
+
+    def structure(self, raw: dict[str, Any], path: SpecPath) -> Component:
+        kind, info = self.typed(raw, path, catalogue.structure, catalogue.structures,
+                                "NS315", "structure")
+
+        def convert(key: str, item: Any) -> Any:
+            if isinstance(item, dict) and "type" in item:
+                return self.structure(item, (*path, key))
+            return self.argument(item, (*path, key), info.args[key], f"{key} of {kind}",
+                                 spatial=True)
+
+        return Component(kind, self.arguments(raw, path, info.args, kind, convert,
+                                              skip=("type",)))
+
+    def root_name(self, name: str) -> str:
+        if name in self.populations:
+            return name
+        view = self.views[name]
+        assert isinstance(view, View)
+        return view.population
+
+    def indices_of(self, name: str) -> list[int]:
+        if name in self.populations:
+            return list(range(self.populations[name].size))
+        view = self.views[name]
+        assert isinstance(view, View)
+        return list(view.indices)
+
+    def unknown_reference(self, name: str, path: SpecPath, sections: tuple[str, ...]) -> None:
+        if name in self.declared and self.declared[name] in sections:
+            return  # defined, but invalid: reported at its definition
+        choices = [n for n, s in self.declared.items() if s in sections]
+        kinds = " or ".join(s.rstrip("s") for s in sections)
+        self.report(path, "NS301", f"unknown {kinds} '{name}'{did_you_mean(name, choices)}; "
+                                   f"defined: {', '.join(sorted(choices)) or 'none'}")
+
+    def target_name(self, raw: Any, path: SpecPath, *, assembly: bool = True) -> str:
+        """A reference to a population, view (or assembly) that resolved."""
+        if not isinstance(raw, str):
+            self.report(path, "NS211", f"expected a name, not {raw!r}")
+            raise Invalid
+        if raw in self.populations or (raw in self.views and
+                                       (assembly or isinstance(self.views[raw], View))):
+            return raw
+        if raw in self.views:
+            self.report(path, "NS301", f"'{raw}' is an assembly; a population or view is "
+                                       "needed here")
+            raise Invalid
+        self.unknown_reference(raw, path, ("populations", "views"))
+        raise Invalid
+
+    def cell_models(self, target: str) -> list[catalogue.ModelInfo]:
+        return [m for m in (catalogue.cell_type(c) for c in self.cell_types_of(target)) if m]
+
+    def cell_types_of(self, target: str) -> list[str]:
+        if target in self.populations:
+            return [self.populations[target].cell_type]
+        view = self.views[target]
+        if isinstance(view, View):
+            return [self.populations[view.population].cell_type]
+        out: list[str] = []
+        for member in view.members:
+            for kind in self.cell_types_of(member):
+                if kind not in out:
+                    out.append(kind)
+        return out
+
+    def size(self, target: str) -> int:
+        if target in self.populations:
+            return self.populations[target].size
+        return self.views[target].size

@@ -1,0 +1,99 @@
+"""The ``simulation`` section: timestep, duration, delays, seed and backend options."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import quantities as pq
+
+from netspec import units
+from netspec.diagnostics import SpecPath
+from netspec.model import Simulation
+from netspec.resolve.context import Invalid
+from netspec.resolve.values import Values
+
+#: PyNN's default max_delay (ms), used when the spec gives none.
+DEFAULT_MAX_DELAY = 10.0
+
+
+class SimulationSection(Values):
+    """Resolves ``simulation``."""
+
+    def simulation(self) -> Simulation:
+        raw = self.data.get("simulation")
+        raw = raw if isinstance(raw, dict) else {}
+        path: SpecPath = ("simulation",)
+        values: dict[str, float] = {}
+        for key, default in (("timestep", 0.1), ("duration", 1000.0), ("min_delay", None),
+                             ("max_delay", None)):
+            if key not in raw or self.skipped((*path, key)):
+                if default is not None:
+                    values[key] = default
+                continue
+            try:
+                values[key] = self.number(raw[key], (*path, key), "ms", key)
+            except Invalid:
+                if default is not None:
+                    values[key] = default
+        timestep = values["timestep"]
+        self.timestep = timestep
+        if timestep <= 0:
+            self.report((*path, "timestep"), "NS404", "timestep must be positive")
+        if values["duration"] <= 0:
+            self.report((*path, "duration"), "NS404", "duration must be positive")
+        elif timestep > 0 and not units.is_multiple(values["duration"], timestep):
+            self.report((*path, "duration"), "NS403",
+                        f"duration ({values['duration']} ms) is not a multiple of the timestep "
+                        f"({timestep} ms)")
+        min_delay = values.get("min_delay", timestep)
+        max_delay = values.get("max_delay", max(DEFAULT_MAX_DELAY, min_delay))
+        if "min_delay" in values and timestep > 0:
+            if min_delay < timestep - 1e-12:
+                self.report((*path, "min_delay"), "NS404",
+                            f"min_delay ({min_delay} ms) is shorter than the timestep "
+                            f"({timestep} ms)")
+            elif not units.is_multiple(min_delay, timestep):
+                self.report((*path, "min_delay"), "NS403",
+                            f"min_delay ({min_delay} ms) is not a multiple of the timestep "
+                            f"({timestep} ms)")
+        if "max_delay" in values:
+            if max_delay < min_delay:
+                self.report((*path, "max_delay"), "NS404",
+                            f"max_delay ({max_delay} ms) is below min_delay ({min_delay} ms)")
+            elif timestep > 0 and not units.is_multiple(max_delay, timestep):
+                self.report((*path, "max_delay"), "NS403",
+                            f"max_delay ({max_delay} ms) is not a multiple of the timestep "
+                            f"({timestep} ms)")
+        seed_given = "seed" in raw
+        seed = secrets.randbelow(2**31 - 1) + 1
+        if seed_given and not self.skipped((*path, "seed")):
+            try:
+                seed = int(self.number(raw["seed"], (*path, "seed"), None, "seed", integer=True))
+                if not 0 <= seed < 2**31:
+                    self.report((*path, "seed"), "NS106", "seed must be in [0, 2**31)")
+            except Invalid:
+                pass
+        backends: dict[str, Any] = raw["backends"] if isinstance(raw.get("backends"),
+                                                                 dict) else {}
+        nest = self.backend_options(backends.get("nest"), (*path, "backends", "nest"))
+        spinnaker = self.backend_options(backends.get("spinnaker"),
+                                         (*path, "backends", "spinnaker"))
+        return Simulation(timestep, values["duration"], min_delay, max_delay, seed,
+                          seed_given, nest, spinnaker,
+                          self.origin(path) if "simulation" in self.data else None)
+
+    def backend_options(self, raw: Any, path: SpecPath) -> dict[str, Any]:
+        if not isinstance(raw, dict) or self.skipped(path):
+            return {}
+        out: dict[str, Any] = {}
+        for key, item in raw.items():
+            try:
+                if isinstance(item, dict):
+                    out[key] = {k: self.generic(v, (*path, key, k)) for k, v in item.items()}
+                else:
+                    value = self.generic(item, (*path, key))
+                    out[key] = units.plain(value) if isinstance(value, pq.Quantity) else value
+            except Invalid:
+                pass
+        return out
