@@ -28,8 +28,10 @@ from pathlib import Path
 import pytest
 
 from netspec.backends import profile as get_profile
-from netspec.backends import spinnaker as sp
-from netspec.backends import spinnaker_capabilities as caps
+from netspec.backends.spinnaker import capabilities_data as caps
+from netspec.backends.spinnaker import configuration, failures, partitioning
+from netspec.backends.spinnaker import machine as machines
+from netspec.backends.spinnaker.profile import population_seed
 from netspec.diagnostics import CODES
 from netspec.emit import emit
 from netspec.errors import BackendConfigError, UsageError
@@ -38,7 +40,7 @@ from netspec.plan import build_plan
 from tests.conftest import HAS_SPINNAKER, ROOT, SPECS, VA
 
 GENERATOR = ROOT / "tools" / "generate_spinnaker_capabilities.py"
-CAPS_FILE = ROOT / "netspec" / "backends" / "spinnaker_capabilities.py"
+CAPS_FILE = ROOT / "netspec" / "backends" / "spinnaker" / "capabilities_data.py"
 
 
 @functools.cache
@@ -149,14 +151,14 @@ def test_new_codes_are_registered() -> None:
 @pytest.mark.parametrize(("neurons", "types", "steps"), [
     (256, 2, 288), (10, 2, 4608), (64, 2, 1152), (128, 2, 576), (1, 2, 9 * 2 ** 12)])
 def test_longest_delay_formula(neurons: int, types: int, steps: int) -> None:
-    assert sp.max_delay_steps(neurons, types) == steps
+    assert partitioning.max_delay_steps(neurons, types) == steps
 
 
 def test_grids_get_neurons_per_core_in_every_dimension() -> None:
-    assert sp.split_grid((10, 10), 256) == (10, 10)
-    assert sp.split_grid((100, 100), 256) == (16, 16)
-    assert sp.split_grid((20, 20, 20), 256) == (8, 8, 4)
-    assert sp.split_grid((3, 1000), 64) == (3, 16)
+    assert partitioning.split_grid((10, 10), 256) == (10, 10)
+    assert partitioning.split_grid((100, 100), 256) == (16, 16)
+    assert partitioning.split_grid((20, 20, 20), 256) == (8, 8, 4)
+    assert partitioning.split_grid((3, 1000), 64) == (3, 16)
 
 
 BAD = """
@@ -270,7 +272,7 @@ def test_plan_seeds_populations_and_keeps_host_rngs_off() -> None:
     seeds = [dict(s.expr.kwargs)["seed"].value for s in plan.build
              if s.target in ("cells", "stim")]
     assert len(set(seeds)) == 2
-    assert seeds == [sp.population_seed(network.simulation.seed, i) for i in range(2)]
+    assert seeds == [population_seed(network.simulation.seed, i) for i in range(2)]
     again = build_plan(load(VA, backend="spinnaker"), get_profile("spinnaker"))
     assert emit(again) == emit(plan)
 
@@ -311,55 +313,55 @@ def test_precedence_command_line_environment_spec() -> None:
     spec = {"board_address": "10.0.0.9", "board_version": 5, "spalloc_group": "g"}
     env = {"spalloc_server": "https://spalloc.example", "spalloc_user": "me"}
     # the spec alone: its board
-    machine = sp.resolve_machine({}, {}, spec)
+    machine = machines.resolve_machine({}, {}, spec)
     assert machine is not None and machine.kind == "board"
     assert machine.settings == {"board_address": "10.0.0.9", "board_version": 5}
     # the environment beats the spec; settings of its kind still come from the spec
-    machine = sp.resolve_machine({}, env, spec)
+    machine = machines.resolve_machine({}, env, spec)
     assert machine is not None and machine.kind == "spalloc"
     assert machine.settings == {"spalloc_server": "https://spalloc.example",
                                 "spalloc_user": "me", "spalloc_group": "g"}
     assert machine.sources["spalloc_server"] == "environment (NETSPEC_SPINNAKER_SPALLOC_SERVER)"
     assert machine.sources["spalloc_group"] == "spec"
     # the command line beats both
-    machine = sp.resolve_machine({"virtual_board": True}, env, spec)
+    machine = machines.resolve_machine({"virtual_board": True}, env, spec)
     assert machine is not None and machine.kind == "virtual" and machine.virtual
     assert "command line" in machine.describe()
-    assert sp.resolve_machine({}, {"virtual_board": False}, {}) is None
+    assert machines.resolve_machine({}, {"virtual_board": False}, {}) is None
 
 
 def test_environment_settings_are_parsed() -> None:
     env = {"NETSPEC_SPINNAKER_VIRTUAL_BOARD": "yes", "NETSPEC_SPINNAKER_BOARD_VERSION": "3",
            "UNRELATED": "x"}
-    assert sp.environment_settings(env) == {"virtual_board": True, "board_version": 3}
+    assert machines.environment_settings(env) == {"virtual_board": True, "board_version": 3}
     with pytest.raises(UsageError, match="yes/no"):
-        sp.environment_settings({"NETSPEC_SPINNAKER_VIRTUAL_BOARD": "perhaps"})
+        machines.environment_settings({"NETSPEC_SPINNAKER_VIRTUAL_BOARD": "perhaps"})
     with pytest.raises(UsageError, match=r"3 .* or 5"):
-        sp.environment_settings({"NETSPEC_SPINNAKER_BOARD_VERSION": "7"})
+        machines.environment_settings({"NETSPEC_SPINNAKER_BOARD_VERSION": "7"})
 
 
 def test_conflicts_and_incomplete_machines() -> None:
     with pytest.raises(UsageError, match="two SpiNNaker machines"):
-        sp.resolve_machine({"virtual_board": True, "board_address": "h"}, {}, {})
+        machines.resolve_machine({"virtual_board": True, "board_address": "h"}, {}, {})
     with pytest.raises(BackendConfigError, match="--board-version"):
-        sp.resolve_machine({"board_address": "10.0.0.1"}, {}, {})
+        machines.resolve_machine({"board_address": "10.0.0.1"}, {}, {})
     with pytest.raises(UsageError, match="unknown SpiNNaker option"):
         get_profile("spinnaker", {"virtual_bord": True})
 
 
 @pytest.mark.parametrize(("machine", "expected"), [
-    (sp.Machine("virtual", {"virtual_board": True}, virtual=True),
+    (machines.Machine("virtual", {"virtual_board": True}, virtual=True),
      {"virtualboard": "True", "version": "5"}),
-    (sp.Machine("virtual", {"virtual_board": True, "width": 2, "height": 2}, virtual=True),
+    (machines.Machine("virtual", {"virtual_board": True, "width": 2, "height": 2}, virtual=True),
      {"virtualboard": "True", "width": "2", "height": "2"}),
-    (sp.Machine("board", {"board_address": "10.0.0.1", "board_version": 5}),
+    (machines.Machine("board", {"board_address": "10.0.0.1", "board_version": 5}),
      {"machinename": "10.0.0.1", "version": "5"}),
-    (sp.Machine("spalloc", {"spalloc_server": "https://s", "spalloc_user": "me"}),
+    (machines.Machine("spalloc", {"spalloc_server": "https://s", "spalloc_user": "me"}),
      {"spallocserver": "https://s", "spallocuser": "me"}),
 ])
-def test_config_file(tmp_path: Path, machine: sp.Machine, expected: dict[str, str]) -> None:
+def test_config_file(tmp_path: Path, machine: machines.Machine, expected: dict[str, str]) -> None:
     import configparser
-    path = sp.write_config(tmp_path / "spinnaker", machine)
+    path = configuration.write_config(tmp_path / "spinnaker", machine)
     assert path == tmp_path / "spinnaker" / "spynnaker.cfg"
     config = configparser.ConfigParser()
     config.read(path)
@@ -379,15 +381,15 @@ def test_user_configuration_is_honoured_and_left_alone(tmp_path: Path,
     monkeypatch.setenv("HOME", str(home))
     with pytest.raises(BackendConfigError, match=r"no SpiNNaker machine is configured.*"
                                                  r"--virtual-board"):
-        sp.read_user_machine(cwd)
+        machines.read_user_machine(cwd)
     user = home / ".spynnaker.cfg"
     user.write_text("[Machine]\nmachineName = 10.1.1.1\nversion = 5\n"
                     "[Reports]\ndefault_report_file_path = /somewhere/else\n"
                     "[Logging]\ndefault = debug\n", encoding="utf-8")
     before = user.read_bytes()
-    machine = sp.read_user_machine(cwd)
+    machine = machines.read_user_machine(cwd)
     assert machine.kind == "user" and not machine.virtual and machine.user_files == (user,)
-    path = sp.write_config(tmp_path / "out" / "spinnaker", machine)
+    path = configuration.write_config(tmp_path / "out" / "spinnaker", machine)
     text = path.read_text(encoding="utf-8")
     assert "machinename = 10.1.1.1" in text and "default = debug" in text
     assert "/somewhere/else" not in text  # reports always go under the output folder
@@ -395,7 +397,7 @@ def test_user_configuration_is_honoured_and_left_alone(tmp_path: Path,
     assert sorted(p.name for p in home.iterdir()) == [".spynnaker.cfg"]
     user.write_text("[Mode]\nmode = Debug\n", encoding="utf-8")
     with pytest.raises(BackendConfigError, match="names no machine"):
-        sp.read_user_machine(cwd)
+        machines.read_user_machine(cwd)
 
 
 def test_run_without_a_machine_says_how_and_writes_nothing(tmp_path: Path) -> None:
@@ -425,7 +427,8 @@ def test_capability_table_is_current(tmp_path: Path) -> None:
 FACTS = r"""
 import json, logging
 from pathlib import Path
-from netspec.backends.spinnaker import Machine, install_config, write_config
+from netspec.backends.spinnaker.configuration import install_config, write_config
+from netspec.backends.spinnaker.machine import Machine
 import pyNN.spiNNaker as sim
 
 records = []
@@ -490,7 +493,8 @@ def test_hand_written_facts_match_spynnaker(tmp_path: Path) -> None:
 DELAY = r"""
 import sys
 from pathlib import Path
-from netspec.backends.spinnaker import Machine, install_config, write_config
+from netspec.backends.spinnaker.configuration import install_config, write_config
+from netspec.backends.spinnaker.machine import Machine
 import pyNN.spiNNaker as sim
 size, per_core, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 folder = Path("..") / "out" / "spinnaker"
@@ -513,7 +517,7 @@ sim.end()
 @pytest.mark.parametrize(("size", "per_core"), [(256, 256), (100, 64)])
 def test_longest_delay_is_what_spynnaker_maps(tmp_path: Path, size: int, per_core: int) -> None:
     needs_spinnaker()
-    steps = sp.max_delay_steps(min(size, per_core), 2)
+    steps = partitioning.max_delay_steps(min(size, per_core), 2)
     for delay, outcome in ((steps, "MAPPED"), (steps + 1, "REFUSED")):
         box = Sandbox(tmp_path / f"d{delay}")
         code = f"import sys; sys.argv[1:] = ['{size}', '{per_core}', '{delay}']\n" + DELAY
@@ -665,9 +669,9 @@ def test_errors_while_mapping_point_at_the_object_named(tmp_path: Path) -> None:
             connector: {type: AllToAllConnector}
     """)
     network = load(spec)
-    found = sp._run_diagnostic(network, RuntimeError("Edge:to_cells has a max delay of 9.0"))
+    found = failures.run_diagnostic(network, RuntimeError("Edge:to_cells has a max delay of 9.0"))
     assert (found.code, found.line, found.path) == ("NS701", 9, ("projections", "to_cells"))
-    found = sp._run_diagnostic(network, ValueError("something else\nentirely"))
+    found = failures.run_diagnostic(network, ValueError("something else\nentirely"))
     assert (found.code, found.line) == ("NS701", 1) and "entirely" in found.message
 
 

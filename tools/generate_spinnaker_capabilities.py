@@ -1,4 +1,4 @@
-"""Generate ``netspec/backends/spinnaker_capabilities.py`` from the installed sPyNNaker.
+"""Generate ``netspec/backends/spinnaker/capabilities_data.py`` from the installed sPyNNaker.
 
 ``netspec validate --backend spinnaker`` must say what sPyNNaker cannot run
 without importing it, so the profile reads a generated, committed module of
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUT = REPO / "netspec" / "backends" / "spinnaker_capabilities.py"
+OUTPUT = REPO / "netspec" / "backends" / "spinnaker" / "capabilities_data.py"
 WIDTH = 100
 
 # ---------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def introspect() -> dict[str, Any]:
     """Every table of the capability module, from the installed sPyNNaker; nothing is
     written outside a temporary folder (sPyNNaker's configuration and reports, and
     matplotlib's caches where the user has none)."""
-    from netspec.backends.spinnaker import keep_home_clean
+    from netspec.backends.spinnaker.configuration import keep_home_clean
 
     tmp = Path(tempfile.mkdtemp(prefix="netspec-caps-"))
     # Removed at exit, after sPyNNaker's own exit handlers (registered later, run earlier),
@@ -118,7 +118,8 @@ def _introspect(tmp: Path) -> dict[str, Any]:
     from spynnaker.pyNN.utilities import constants
 
     from netspec import pynn_catalogue as catalogue
-    from netspec.backends.spinnaker import Machine, install_config, write_config
+    from netspec.backends.spinnaker.configuration import install_config, write_config
+    from netspec.backends.spinnaker.machine import Machine
 
     exported = {name: getattr(sim, name) for name in dir(sim) if not name.startswith("_")}
 
@@ -222,7 +223,7 @@ HEADER = '''"""What sPyNNaker {version} (``pyNN.spiNNaker``) runs, as plain lite
 Generated from the installed sPyNNaker by ``tools/generate_spinnaker_capabilities.py``
 (``tests/test_spinnaker.py`` checks it is current and checks the hand-written
 tables against sPyNNaker's behaviour on a virtual board). Read by
-:mod:`netspec.backends.spinnaker`; importing this module imports nothing.
+:mod:`netspec.backends.spinnaker.capabilities`; importing this module imports nothing.
 
 Only PyNN's standard names appear, and only those ``pyNN.spiNNaker`` exports:
 a name missing here is not supported on SpiNNaker.

@@ -22,7 +22,7 @@ from netspec.model import Network, Population
 #: Backend name → "module:class" of its profile.
 BACKENDS: dict[str, str] = {
     "nest": "netspec.backends.nest:NestProfile",
-    "spinnaker": "netspec.backends.spinnaker:SpinnakerProfile",
+    "spinnaker": "netspec.backends.spinnaker.profile:SpinnakerProfile",
 }
 
 

@@ -4,7 +4,7 @@
 Generated from the installed sPyNNaker by ``tools/generate_spinnaker_capabilities.py``
 (``tests/test_spinnaker.py`` checks it is current and checks the hand-written
 tables against sPyNNaker's behaviour on a virtual board). Read by
-:mod:`netspec.backends.spinnaker`; importing this module imports nothing.
+:mod:`netspec.backends.spinnaker.capabilities`; importing this module imports nothing.
 
 Only PyNN's standard names appear, and only those ``pyNN.spiNNaker`` exports:
 a name missing here is not supported on SpiNNaker.
