@@ -176,7 +176,7 @@ def _sampling(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
         if not set(recording.variables) - {"spikes"}:
             continue  # spikes have no sampling interval
         interval = recording.sampling_interval or network.simulation.timestep
-        for population in sorted({p for p, _ in _runs(network, recording.target)}):
+        for population in sorted({p for p, _ in cell_runs(network, recording.target)}):
             seen = first.setdefault(population, (interval, recording.name))
             if abs(seen[0] - interval) > 1e-9:
                 given = recording.sampling_interval is not None
@@ -222,12 +222,12 @@ def rated_targets(network: Network) -> list[str]:
     return [n for n in names if "spikes" in recorded_variables(network, n)]
 
 
-def _runs(network: Network, name: str) -> list[tuple[str, np.ndarray]]:
+def cell_runs(network: Network, name: str) -> list[tuple[str, np.ndarray]]:
     """The cells of a population, view or assembly in PyNN's order, as runs of
     (population, indices)."""
     target = network.target(name)
     if isinstance(target, Assembly):
-        return [run for member in target.members for run in _runs(network, member)]
+        return [run for member in target.members for run in cell_runs(network, member)]
     if isinstance(target, View):
         return [(target.population, np.asarray(target.indices, dtype=np.int64))]
     return [(target.name, np.arange(target.size, dtype=np.int64))]
@@ -237,7 +237,7 @@ def _cells(network: Network, name: str,
            indices: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
     """The cells of ``name`` (only those at ``indices`` within it, when given), as a
     boolean mask over each population they belong to."""
-    runs = _runs(network, name)
+    runs = cell_runs(network, name)
     if indices is not None:
         owner = np.concatenate([np.full(len(cells), i) for i, (_, cells) in enumerate(runs)])
         every = np.concatenate([cells for _, cells in runs])
