@@ -193,6 +193,46 @@ def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...
 
 
 @main.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]),
+              default="markdown", show_default=True, help="How to write the description.")
+@click.option("--diagram", is_flag=True,
+              help="Draw the network instead (needs -o FILE.svg or FILE.png; "
+                   "pip install 'netspec[diagram]').")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of printing.")
+@_set_option
+@_errors
+def describe(spec: Path, fmt: str, diagram: bool, output: Path | None,
+             sets: tuple[str, ...]) -> None:
+    """Describe SPEC with the Nordlie-Gewaltig-Plesser (2009) tables (populations,
+    connectivity with expected synapse counts, models, input, measurements), or draw it.
+    Never imports PyNN or a simulator."""
+    from netspec.pipeline import load, parse_overrides
+
+    overrides = parse_overrides(sets)
+    if diagram:
+        from netspec.describe.diagram import diagram_format, draw
+        if output is None:
+            raise UsageError("--diagram needs -o FILE.svg or -o FILE.png")
+        picture = diagram_format(output)
+        network = load(spec, overrides=overrides)
+        _write_file(output, draw(network, picture))
+        return
+    from netspec.describe import describe as describe_network
+    text = describe_network(load(spec, overrides=overrides), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_file(output, text.encode("utf-8"))
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    from netspec.export.staging import write_atomic
+    write_atomic(path, data)
+
+
+@main.command()
 @_errors
 def schema() -> None:
     """Print the JSON Schema of the spec language."""

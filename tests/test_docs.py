@@ -27,3 +27,11 @@ def test_readme_quick_start_and_exit_codes() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install --quiet -e '.[test]'" in ci and "-m pytest" in ci
+
+
+def test_readme_and_docs_show_the_seed_description() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "generate_describe_docs.py"),
+                           "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, "run: python tools/generate_describe_docs.py"
+    svg = (ROOT / "docs" / "examples" / "vogels_abbott_coba.svg").read_bytes()
+    assert svg.startswith(b"<?xml") and b"<svg" in svg[:400]

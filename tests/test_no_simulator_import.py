@@ -1,4 +1,4 @@
-"""Validation never imports PyNN, a simulator, Neo or their file formats.
+"""Validating and describing a spec never import PyNN, a simulator, Neo or their file formats.
 
 Checked in fresh interpreters, since this test process may have imported them.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT, SPECS, VA
 
@@ -58,4 +59,20 @@ def test_the_validate_command_imports_no_simulator() -> None:
             f"        main(['validate', '--format', fmt, *{specs!r}])\n"
             f"    except SystemExit as exit:\n"
             f"        assert exit.code == 0, exit.code\n")
+    assert _loaded_after(code) == []
+
+
+def test_the_describe_command_imports_no_simulator(tmp_path: Path) -> None:
+    """Every format, and the diagram (matplotlib only)."""
+    specs = [str(VA), *map(str, sorted(SPECS.glob("*.yaml")))]
+    svg = str(tmp_path / "net.svg")
+    code = (f"import sys\n"
+            f"from netspec.cli import main\n"
+            f"for spec in {specs!r}:\n"
+            f"    for args in (['--format', 'markdown'], ['--format', 'html'],\n"
+            f"                 ['--format', 'json'], ['--diagram', '-o', {svg!r}]):\n"
+            f"        try:\n"
+            f"            main(['describe', spec, *args])\n"
+            f"        except SystemExit as exit:\n"
+            f"            assert exit.code == 0, exit.code\n")
     assert _loaded_after(code) == []
