@@ -172,14 +172,14 @@ def _random_count(n: Any, times: int, pre: int, post: int, how: str) -> Expected
 # ------------------------------------------------------------------------ cells
 def _shared_cells(network: Network, projection: Projection) -> int:
     """Cells that are both pre- and postsynaptic: the self pairs PyNN leaves out."""
-    shared = 0
-    post_cells: dict[str, set[int]] = {}
+    post_cells: dict[str, np.ndarray] = {}
     for population, cells in cell_runs(network, projection.post):
-        post_cells.setdefault(population, set()).update(cells.tolist())
-    for population, cells in cell_runs(network, projection.pre):
-        if population in post_cells:
-            shared += sum(1 for c in cells.tolist() if c in post_cells[population])
-    return shared
+        if population not in post_cells:
+            post_cells[population] = np.zeros(network.populations[population].size, bool)
+        post_cells[population][cells] = True
+    return sum(int(np.count_nonzero(post_cells[population][cells]))
+               for population, cells in cell_runs(network, projection.pre)
+               if population in post_cells)
 
 
 def _file_rows(file: Path) -> int | str:

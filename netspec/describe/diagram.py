@@ -23,6 +23,8 @@ from netspec.model import Assembly, Component, Network, Projection, View
 
 #: File suffixes the diagram can be written as.
 FORMATS = {".svg": "svg", ".png": "png"}
+#: Most projections whose arrows are labelled (beyond, labels would only hide each other).
+MAX_LABELLED = 150
 #: Install hint when matplotlib is absent.
 INSTALL_HINT = "pip install 'netspec[diagram]'"
 
@@ -62,6 +64,7 @@ def draw(network: Network, fmt: str = "svg",
     nodes = _nodes(network)
     n = len(nodes)
     many = len(network.projections) > 16
+    unlabelled = len(network.projections) > MAX_LABELLED
     side = 7.0 if n <= 6 else min(18.0, 6.0 + 1.1 * n)
     places = _layout(network, nodes)
     with matplotlib.rc_context({"svg.hashsalt": "netspec", "svg.fonttype": "path",
@@ -87,7 +90,8 @@ def draw(network: Network, fmt: str = "svg",
             kind = facts.sign(network, projection)
             count = counts[projection.name].synapses
             width = 0.6 + 2.4 * (math.log1p(count) / math.log1p(biggest) if count else 0.0)
-            label = f"{_rule(projection.connector)}\n{_weight(network, projection)}"
+            label = "" if unlabelled else \
+                f"{_rule(projection.connector)}\n{_weight(network, projection)}"
             _edge(ax, places[projection.pre], places[projection.post], node_radius,
                   kind, width, label, edge_font, side * 0.96 / 3.5 * 72)
         for name in nodes:
@@ -158,6 +162,8 @@ def _edge(ax: Any, start: tuple[float, float], end: tuple[float, float], node: f
                                 color=colour, lw=width, linestyle=_STYLES[kind],
                                 mutation_scale=10, zorder=2)
         ax.add_patch(patch)
+        if not label:
+            return
         ax.text(x + ux * node * 2.3, y + uy * node * 2.3, label, fontsize=font,
                 color=colour, ha="center", va="center", zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
@@ -168,6 +174,8 @@ def _edge(ax: Any, start: tuple[float, float], end: tuple[float, float], node: f
                             linestyle=_STYLES[kind], mutation_scale=10,
                             shrinkA=node * points, shrinkB=node * points * 1.05, zorder=2)
     ax.add_patch(patch)
+    if not label:
+        return
     # the label sits on the middle of the curve (a quadratic Bézier through arc3's
     # control point), on the side the arc bends to: the two directions of a pair apart
     (x0, y0), (x1, y1) = start, end

@@ -59,7 +59,7 @@ def document(network: Network, counts: dict[str, Expected] | None = None) -> dic
             name: ({"assembly": list(view.members), "size": view.size}
                    if isinstance(view, Assembly) else
                    {"population": view.parent, "root": view.population, "kind": view.kind,
-                    "selector": list(view.selector), "size": view.size})
+                    "selector": _listed(view.selector), "size": view.size})
             | _template(view.template)
             for name, view in network.views.items()},
         "projections": {name: _projection(network, name, counts[name])
@@ -72,7 +72,7 @@ def document(network: Network, counts: dict[str, Expected] | None = None) -> dic
             for name, s in network.stimuli.items()},
         "recordings": {
             name: {"target": r.target, "variables": list(r.variables),
-                   "indices": None if r.indices is None else list(r.indices),
+                   "indices": None if r.indices is None else _listed(r.indices),
                    "sampling_interval": None if r.sampling_interval is None
                    else {"value": r.sampling_interval, "unit": "ms"},
                    "duration": {"value": sim.duration, "unit": "ms"},
@@ -154,6 +154,17 @@ def _template(template: TemplateOrigin | None) -> dict[str, Any]:
                          "path": ".".join(str(p) for p in template.path),
                          "for_each": {k: values.plain(v) for k, v in template.bindings},
                          "index": template.index}}
+
+
+#: Longest index list or mask written out in full.
+MAX_LISTED = 1000
+
+
+def _listed(items: tuple[Any, ...]) -> Any:
+    """A selector or index list; a long one as its length and first items."""
+    if len(items) <= MAX_LISTED:
+        return list(items)
+    return {"count": len(items), "first": list(items[:10])}
 
 
 def _component(component: Any) -> Any:
