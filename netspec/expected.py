@@ -120,6 +120,9 @@ def expected_synapses(network: Network, projection: Projection,
     if kind == "FixedNumberPostConnector":
         return _random_count(args["n"], pre, pre, post, "n · N_pre")
     if kind == "FixedProbabilityConnector":
+        if isinstance(args["p_connect"], RandomValue):
+            return unknown(f"p_connect is drawn from a {args['p_connect'].distribution} "
+                           "distribution", "p · N_pre · N_post")
         p = float(args["p_connect"])
         pairs = pre * post - (0 if allow_self else _shared_cells(network, projection))
         how = "p · N_pre · N_post" if allow_self else "p · (N_pre · N_post - self pairs)"

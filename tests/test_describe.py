@@ -9,13 +9,19 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import netspec
 from netspec.describe import describe, document, tables
+from netspec.errors import NetspecError
 from netspec.model import TemplateOrigin
 from tests.conftest import SPECS, VA, netspec_cli
+from tests.test_property import folder, mutated_specs
+
+__all__ = ["folder"]  # the fixture of the property tests, reused here
 
 SPEC_FILES = sorted(SPECS.glob("*.yaml"))
 MICROCIRCUIT = Path(__file__).parent / "data" / "microcircuit_unrolled.yaml"
@@ -214,3 +220,23 @@ def test_invalid_spec_and_bad_options_exit_cleanly(tmp_path: Path) -> None:
     assert done.returncode == 2
     for result in (done,):
         assert "Traceback" not in result.stderr
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(spec=mutated_specs())
+def test_every_valid_mutated_spec_is_described(folder: Path, spec: Any) -> None:
+    """Whatever validates, describe answers in every format (or with netspec's own
+    errors): never an internal error."""
+    import yaml
+    path = folder / "mutated.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    try:
+        result = netspec.check(path)
+    except NetspecError:
+        return
+    if not result.ok or result.network is None:
+        return
+    for fmt in ("markdown", "html", "json"):
+        assert describe(result.network, fmt)
