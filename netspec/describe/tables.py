@@ -228,7 +228,7 @@ def _template_tables(network: Network, template: TemplateOrigin,
     varying = [k for k in varying if k == "Synapses" or any(
         row.get(k) != row.get("Synapses") for row in fields)]
     shared = [k for k in keys if len({row.get(k, "—") for row in fields}) == 1
-              and k not in ("Mean in-degree", "Mean out-degree")]
+              and k not in ("Synapses", "Mean out-degree")]
     note = "; ".join(f"{k}: {fields[0][k]}" for k in shared)
     names = [k for k, _ in template.bindings]
     caption = f"Template {template.name}: " + ", ".join(
