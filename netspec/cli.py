@@ -44,39 +44,67 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _errors(fn: F) -> F:
-    """Turn netspec's exceptions into messages and exit codes; no tracebacks."""
+    """Turn netspec's exceptions into messages and exit codes; no tracebacks.
+
+    Under ``mpirun`` every rank raises the same (agreed) error and rank 0 alone prints
+    it; a rank left alone with its error (:class:`~netspec.parallel.Alone`) prints it
+    and ends every rank."""
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from netspec import parallel
         try:
             return fn(*args, **kwargs)
-        except SpecError as exc:
-            for diagnostic in exc.diagnostics:
-                click.echo(diagnostic.render(), err=True)
-            sys.exit(EXIT_INVALID)
-        except SimulationError as exc:
-            click.echo(exc.diagnostic.render(), err=True)
-            sys.exit(EXIT_INVALID)
-        except (SpecFileError, UsageError) as exc:
-            click.echo(f"netspec: error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except (BackendUnavailableError, BackendConfigError, OutputExistsError,
-                OutputError) as exc:
-            click.echo(f"netspec: error: {exc}", err=True)
-            sys.exit(EXIT_ENVIRONMENT)
-        except (Interrupted, KeyboardInterrupt):
-            click.echo("netspec: interrupted; no output was published", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except NetspecError as exc:
-            click.echo(f"netspec: error: {exc}", err=True)
-            sys.exit(EXIT_INVALID)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:
-            click.echo(f"netspec: internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in netspec; please report it with the spec that caused it.",
-                       err=True)
-            sys.exit(EXIT_INTERNAL)
+        except parallel.Alone as alone:
+            code = _report(alone.error, rank=parallel.launcher_rank())
+            parallel.world().abort(code)
+            sys.exit(code)
+        except (Exception, KeyboardInterrupt) as exc:
+            code = _report(exc, quiet=parallel.launcher_rank() != 0)
+            _settle()
+            sys.exit(code)
     return wrapper  # type: ignore[return-value]
+
+
+def _settle() -> None:
+    """Under ``mpirun``, let rank 0 report before the other ranks leave with an error
+    status (``mpirun`` then ends the job, and could end rank 0 before it has printed)."""
+    from netspec import parallel
+    if parallel.launcher_size() <= 1:
+        return
+    try:
+        parallel.world().settle()
+    except NetspecError:  # no mpi4py: nothing to wait with
+        pass
+
+
+def _report(exc: BaseException, *, quiet: bool = False, rank: int | None = None) -> int:
+    """Print the message of ``exc`` (unless ``quiet``; prefixed with the MPI ``rank`` when
+    given) and return its exit code."""
+    where = f"netspec (MPI rank {rank})" if rank is not None else "netspec"
+    lines: list[str]
+    if isinstance(exc, SpecError):
+        lines, code = [d.render() for d in exc.diagnostics], EXIT_INVALID
+    elif isinstance(exc, SimulationError):
+        lines, code = [exc.diagnostic.render()], EXIT_INVALID
+    elif isinstance(exc, SpecFileError | UsageError):
+        lines, code = [f"{where}: error: {exc}"], EXIT_USAGE
+    elif isinstance(exc, BackendUnavailableError | BackendConfigError | OutputExistsError
+                    | OutputError):
+        lines, code = [f"{where}: error: {exc}"], EXIT_ENVIRONMENT
+    elif isinstance(exc, Interrupted | KeyboardInterrupt):
+        lines, code = [f"{where}: interrupted; no output was published"], EXIT_INTERRUPTED
+    elif isinstance(exc, NetspecError):
+        lines, code = [f"{where}: error: {exc}"], EXIT_INVALID
+    else:
+        lines = [f"{where}: internal error: {type(exc).__name__}: {exc}\n"
+                 "This is a bug in netspec; please report it with the spec that caused it."]
+        code = EXIT_INTERNAL
+    if not quiet:
+        for line in lines:
+            click.echo(line, err=True)
+    return code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -156,8 +184,10 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
                                  ("board_address", board_address),
                                  ("board_version", board_version),
                                  ("spalloc_server", spalloc_server)) if v is not None}
+    from netspec.parallel import launcher_rank
+    root = launcher_rank() == 0  # under mpirun, rank 0 alone reports
     show = sys.stderr.isatty() if progress is None else progress
-    bar = _ProgressBar() if show else None
+    bar = _ProgressBar() if show and root else None
     try:
         result = run_spec(spec, backend=backend, out=out, overrides=parse_overrides(sets),
                           force=force, progress=bar, backend_options=options,
@@ -165,6 +195,8 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
     finally:
         if bar is not None:
             bar.close()
+    if not root:
+        return
     click.echo(summary_table(result.summary))
     if not result.summary.get("recorded_data", True):
         click.echo("note: a virtual board records no data; no data files were written")

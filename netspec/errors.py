@@ -27,6 +27,10 @@ class SpecError(NetspecError, ValueError):
         more = len(self.diagnostics) - 1
         super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[tuple[Diagnostic, ...]]]:
+        """Pickled with its diagnostics (it travels between MPI ranks)."""
+        return (type(self), (self.diagnostics,))
+
 
 class SpecFileError(NetspecError, OSError):
     """A spec file (or a file it names) cannot be opened or read."""
@@ -62,6 +66,10 @@ class SimulationError(NetspecError, RuntimeError):
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
         super().__init__(diagnostic.render())
+
+    def __reduce__(self) -> tuple[type[SimulationError], tuple[Diagnostic]]:
+        """Pickled with its diagnostic (it travels between MPI ranks)."""
+        return (type(self), (self.diagnostic,))
 
 
 class Interrupted(NetspecError, KeyboardInterrupt):

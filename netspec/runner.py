@@ -13,16 +13,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netspec import __version__
+from netspec import __version__, parallel
 from netspec.backends import BackendProfile
 from netspec.backends import profile as get_profile
 from netspec.checks import MANIFEST, export_targets, rated_targets, recorded_variables
-from netspec.errors import Interrupted, NetspecError
+from netspec.errors import BackendUnavailableError, Interrupted, NetspecError, UsageError
 from netspec.model import Network, Population, as_data
 from netspec.pipeline import load
 from netspec.plan import Plan, build_plan
@@ -81,51 +81,103 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
     from netspec.execute import build, failed_run, objects
 
     network = plan.network
+    world = parallel.world()
+    if world.size > 1 and not profile.parallel:
+        raise UsageError(f"the {profile.name} backend runs in one process, not on "
+                         f"{world.size} MPI processes; start netspec without mpirun")
+    profile.check_processes(world.size)
     profile.prepare(network, out_dir)  # before staging: decides records_data (virtual board)
     exports = network.exports if profile.records_data else tuple(
         e for e in network.exports if e.format == "summary")
-    outputs = export.prepare(exports, out_dir, force=force)
+    # rank 0 alone checks and stages the outputs; every rank learns the outcome
+    outputs = world.agree(lambda: export.prepare(exports, out_dir, force=force)
+                          if world.root else None)
+    staged = world.bcast(outputs)  # lets a rank left alone with an error remove the staging
     try:
-        with outputs:
-            sim = profile.import_sim()
+        with outputs if outputs is not None else nullcontext():
+            sim = world.agree(profile.import_sim)
+            world.agree(lambda: _check_spread(profile, sim, world.size))
             started = time.perf_counter()
-            env = build(plan, sim)
+            env = world.agree(lambda: build(plan, sim))
             built = time.perf_counter()
             pynn = objects(plan, env)
-            initial = profile.initial_values(
-                [pynn[name] for name in network.populations]) if profile.records_data else None
-            with _interruptible():
+            initial = world.agree(lambda: profile.initial_values(
+                [pynn[name] for name in network.populations])) if profile.records_data else None
+
+            def simulate() -> None:
                 try:
-                    _simulate(profile, sim, network, progress)
+                    _simulate(profile, sim, network, progress, world)
                 except (KeyboardInterrupt, NetspecError):
                     raise
                 except Exception as exc:
                     raise failed_run(network.simulation.origin, network.file, exc) from exc
+
+            with _interruptible(world):
+                world.agree(simulate)
             simulated = time.perf_counter()
             summary = _summary(network, profile, sim, built - started, simulated - built)
             data: dict[str, Any] = {}
             if profile.records_data:
-                data = {name: export.collect(pynn[name], sorted(variables), name=name,
-                                             t_stop=network.simulation.duration,
-                                             initial_values=initial)
-                        for name, variables in _targets(network).items()}
-                summary["populations"] = export.summarise(
-                    {n: data[n] for n in rated_targets(network)}, network.simulation.duration)
-            seconds = export.write_exports(outputs, exports, data, summary,
-                                           _manifest(network, profile, command))
-            outputs.publish()
+                local = world.agree(lambda: {
+                    name: export.collect(pynn[name], sorted(variables), name=name,
+                                         t_stop=network.simulation.duration,
+                                         initial_values=initial)
+                    for name, variables in _targets(network).items()})
+                data = world.agree(lambda: _gathered(world, local))
+            files: list[Path] = []
+
+            def write() -> None:
+                if outputs is None:
+                    return
+                if profile.records_data:
+                    summary["populations"] = export.summarise(
+                        {n: data[n] for n in rated_targets(network)},
+                        network.simulation.duration)
+                seconds = export.write_exports(outputs, exports, data, summary,
+                                               _manifest(network, profile, command,
+                                                         summary.get("parallel", {})))
+                outputs.publish()
+                files.extend(out_dir / path for path in seconds)
+
+            world.agree(write)
             summary["times_s"]["write"] = time.perf_counter() - simulated
-            files = [out_dir / path for path in seconds]
             sim.end()
+    except parallel.Alone:
+        if staged is not None and not world.root:
+            staged.abort()  # rank 0 may be blocked and never get to do it
+        raise
     except KeyboardInterrupt as exc:
         raise Interrupted("interrupted; nothing was written") from exc
     return RunResult(network, profile.name, out_dir, files, summary, data)
 
 
+def _check_spread(profile: BackendProfile, sim: Any, size: int) -> None:
+    """The simulator must see the MPI processes netspec was started on."""
+    seen = profile.parallelism(sim).get("processes", 1)
+    if size > 1 and seen != size:
+        raise BackendUnavailableError(
+            f"netspec was started on {size} MPI processes, but {profile.name} sees {seen}: "
+            "the simulator and mpi4py use different MPI libraries; reinstall both with "
+            "tools/install-nest-mpi")
+
+
+def _gathered(world: parallel.World, local: dict[str, Any]) -> dict[str, Any]:
+    """Every target's data from every rank, merged on rank 0 (empty elsewhere)."""
+    if world.size == 1:
+        return local
+    from netspec.export.gather import merge
+    parts = world.gather(local)
+    return {name: merge([part[name] for part in parts]) for name in local} if parts else {}
+
+
 def _simulate(profile: BackendProfile, sim: Any, network: Network,
-              progress: Progress | None) -> None:
+              progress: Progress | None, world: parallel.World = parallel.SINGLE) -> None:
     """Advance in chunks of about :data:`CHUNK_SECONDS` of wall-clock time, so that the
-    progress bar moves and Ctrl-C is honoured within about a second."""
+    progress bar moves and Ctrl-C is honoured within about a second.
+
+    On several MPI ranks every rank must make the same ``Run`` calls: rank 0's chunk
+    length is used everywhere, and a stop requested on any rank (Ctrl-C, SIGTERM) stops
+    every rank after the same chunk."""
     duration, dt = network.simulation.duration, network.simulation.timestep
     total = round(duration / dt)
     chunk = max(1, min(total // 100, round(FIRST_CHUNK_MS / dt))) if profile.chunked_run \
@@ -146,30 +198,59 @@ def _simulate(profile: BackendProfile, sim: Any, network: Network,
                     started = time.perf_counter()
                     profile.advance(sim, round(steps * dt, 9), first=False)
                     done += steps
-                    chunk = _next_chunk(steps, time.perf_counter() - started, total)
+                    chunk = _lockstep(world, _next_chunk(
+                        steps, time.perf_counter() - started, total))
                     if progress is not None:
                         progress(done * dt, duration)
             break
-        chunk = _next_chunk(steps, time.perf_counter() - started, total)
+        chunk = _lockstep(world, _next_chunk(steps, time.perf_counter() - started, total))
         if progress is not None:
             progress(done * dt, duration)
 
 
+def _lockstep(world: parallel.World, chunk: int) -> int:
+    """Rank 0's next chunk length; :class:`Interrupted` on every rank when any rank was
+    asked to stop."""
+    if world.size == 1:
+        return chunk
+    chunk, stop = world.step(chunk, _STOP.is_set())
+    if stop:
+        raise Interrupted("interrupted; no output was published")
+    return chunk
+
+
+#: Set by SIGINT/SIGTERM while several MPI ranks simulate; read between chunks.
+_STOP = threading.Event()
+
+
 @contextmanager
-def _interruptible() -> Iterator[None]:
+def _interruptible(world: parallel.World = parallel.SINGLE) -> Iterator[None]:
     """Let Ctrl-C raise KeyboardInterrupt between chunks.
 
     NEST installs its own SIGINT handler when imported, which swallows Ctrl-C;
-    Python's handler is put back for the simulation (main thread only).
+    Python's handler is put back for the simulation (main thread only). On several
+    MPI ranks (where ``mpirun`` turns Ctrl-C into SIGTERM for every rank) SIGINT and
+    SIGTERM only ask to stop: the ranks agree after the chunk (:func:`_lockstep`), as
+    one rank leaving NEST's communication alone would block the others.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    if world.size == 1:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return
+    _STOP.clear()
+    handlers = {sig: signal.signal(sig, lambda *_: _STOP.set())
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def _next_chunk(steps: int, seconds: float, total: int) -> int:
@@ -209,6 +290,9 @@ def _summary(network: Network, profile: BackendProfile, sim: Any, build_s: float
         "times_s": {"build": build_s, "simulate": simulate_s},
         "recorded_data": profile.records_data,
     }
+    parallelism = profile.parallelism(sim)
+    if parallelism:
+        summary["parallel"] = parallelism
     mapping = profile.mapping_report(sim)
     if mapping:
         summary["mapping"] = mapping
@@ -221,7 +305,8 @@ def _is_source(population: Population) -> bool:
     return bool(model and model.spike_source)
 
 
-def _manifest(network: Network, profile: BackendProfile, command: list[str]) -> dict[str, Any]:
+def _manifest(network: Network, profile: BackendProfile, command: list[str],
+              parallelism: Mapping[str, int]) -> dict[str, Any]:
     from netspec.export.manifest import versions
     return {
         "netspec": __version__,
@@ -231,5 +316,6 @@ def _manifest(network: Network, profile: BackendProfile, command: list[str]) -> 
         "backend": profile.name,
         "versions": versions(profile.name),
         "command": command,
+        "parallel": dict(parallelism),
         "manifest": MANIFEST,
     }

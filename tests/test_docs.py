@@ -17,7 +17,8 @@ def test_diagnostics_page_is_up_to_date() -> None:
 def test_readme_quick_start_and_exit_codes() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "netspec run specs/vogels_abbott_coba.yaml" in readme
-    assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
+    assert ("pip install -e '.[test]' && tools/install-nest-mpi --python .venv/bin/python "
+            "&& .venv/bin/python -m pytest") in readme
     from netspec import cli
     for code in (cli.EXIT_OK, cli.EXIT_INVALID, cli.EXIT_USAGE, cli.EXIT_ENVIRONMENT,
                  cli.EXIT_INTERNAL, cli.EXIT_INTERRUPTED):

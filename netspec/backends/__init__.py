@@ -42,6 +42,9 @@ class BackendProfile:
     #: Whether ``run`` may advance the simulation in chunks (for a progress bar); false
     #: where every ``sim.run`` call is a whole load-run-extract cycle (SpiNNaker).
     chunked_run = True
+    #: Whether ``mpirun -n N`` may run the network on N processes (the simulator splits
+    #: it between them).
+    parallel = False
     #: What to install when the PyNN module cannot be imported.
     install_hint = "pip install 'netspec[nest]'"
     #: Distribution name of the simulator, for the manifest.
@@ -96,6 +99,19 @@ class BackendProfile:
         """The initial values of recorded variables, read after ``record()`` and before the
         first run (the t=0 sample of recorded signals); ``None`` where not needed."""
         return None
+
+    def check_processes(self, size: int) -> None:
+        """Raise :class:`BackendUnavailableError`, before anything is staged or imported,
+        when the simulator cannot run on the ``size`` MPI processes netspec was started
+        on."""
+        if size > 1:
+            raise BackendUnavailableError(f"the {self.name} backend cannot run on {size} MPI "
+                                          "processes")
+
+    def parallelism(self, sim: ModuleType) -> dict[str, int]:
+        """How the simulation was spread: processes, threads and virtual processes (empty
+        where the backend has no such notion)."""
+        return {}
 
     def mapping_report(self, sim: ModuleType) -> dict[str, Any]:
         """What the backend used to run the network (SpiNNaker: chips and cores)."""

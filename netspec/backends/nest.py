@@ -11,6 +11,7 @@ from typing import Any
 
 from netspec.backends import BackendProfile
 from netspec.diagnostics import Diagnostic
+from netspec.errors import BackendUnavailableError
 from netspec.loader import SourceMap
 from netspec.model import Network
 
@@ -56,6 +57,27 @@ UNRECORDABLE: dict[str, frozenset[str]] = {
 }
 
 
+def _nest_has_mpi() -> bool | None:
+    """Whether the installed NEST was built with MPI, from its ``config.h`` (None when
+    that cannot be told without importing NEST)."""
+    import importlib.util
+    from pathlib import Path
+    try:
+        spec = importlib.util.find_spec("nest")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        config = Path(folder) / "include" / "nest" / "config.h"
+        try:
+            text = config.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        return "#define HAVE_MPI" in text
+    return None
+
+
 def _not_settable_warning(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("NEST does not allow setting an initial value")
 
@@ -71,6 +93,7 @@ class NestProfile(BackendProfile):
 
     name = "nest"
     pynn_module = "pyNN.nest"
+    parallel = True
     host_rng = True
     install_hint = "pip install 'netspec[nest]'"
     simulator_distribution = "nest-simulator"
@@ -148,6 +171,27 @@ class NestProfile(BackendProfile):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Cannot find nest-config")
             return super().import_sim()
+
+    def check_processes(self, size: int) -> None:
+        """Under ``mpirun -n N``, NEST must be built with MPI: NEST without MPI exits the
+        process when it is imported under an MPI launcher. Read from NEST's installed
+        ``config.h``, without importing NEST."""
+        if size == 1:
+            return
+        have_mpi = _nest_has_mpi()
+        if have_mpi is False:
+            raise BackendUnavailableError(
+                f"netspec was started on {size} MPI processes, but this NEST was built "
+                "without MPI (as the nest-simulator wheel on PyPI is); install NEST with MPI "
+                "with tools/install-nest-mpi, or run without mpirun")
+
+    def parallelism(self, sim: ModuleType) -> dict[str, int]:
+        """NEST's MPI processes, threads per process and virtual processes."""
+        import nest
+        processes, threads, total = nest.GetKernelStatus(
+            ["num_processes", "local_num_threads", "total_num_virtual_procs"])
+        return {"processes": int(processes), "threads": int(threads),
+                "virtual_processes": int(total)}
 
     def initial_values(self, populations: list[Any]) -> Any:
         """Read from NEST, because PyNN redraws random initial values on every get_data."""

@@ -344,7 +344,11 @@ def _fill_from_block(data: RecordedData, member: Any, names: list[str], to_index
     """Slow but general path: PyNN's ``get_data()`` (any backend, any recorder state)."""
     if not names:
         return
-    segment = member.get_data(names).segments[-1]
+    state = getattr(getattr(member, "_simulator", None), "state", None)
+    # on several MPI processes each reads its own cells (merged by netspec.export.gather);
+    # sPyNNaker warns about any gather=False, so it is only passed where it matters
+    local = {"gather": False} if getattr(state, "num_processes", 1) > 1 else {}
+    segment = member.get_data(names, **local).segments[-1]
     if "spikes" in names:
         trains = segment.spiketrains
         channels: list[int] = []
