@@ -23,8 +23,8 @@ The table prints medians and, in brackets, the least of the samples (what is
 left when other processes on the machine are quiet), the process CPU time
 (user + system) too, and the ratios netspec / by hand; the bar is 1.10::
 
-    /work/venv/bin/python benchmarks/bench_spinnaker_mapping.py              # n=1000, 10000
-    /work/venv/bin/python benchmarks/bench_spinnaker_mapping.py --n 1000 --repeat 5
+    python benchmarks/bench_spinnaker_mapping.py              # n=1000, 10000
+    python benchmarks/bench_spinnaker_mapping.py --n 1000 --repeat 5
 """
 
 from __future__ import annotations

@@ -35,8 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
-SHARED_VA = ROOT.parent / "shared" / "design" / "vogels_abbott_coba.yaml"
-VA = SHARED_VA if SHARED_VA.is_file() else SPECS / "vogels_abbott_coba.yaml"
+VA = SPECS / "vogels_abbott_coba.yaml"
 
 GOAL_ONE = 0.4
 GOAL_MANY = 1.5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import Protocol
 
 import numpy as np
 
@@ -20,6 +21,32 @@ from netspec.model import Assembly, Export, Network, RandomValue, View
 MANIFEST = "manifest.json"
 #: What each export format can write.
 FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none"}
+#: The files a ``sonata`` export writes beside its spike file ``<stem>.h5``, by suffix of
+#: the stem: the nodes of every population, and (``edges: true``) the connections.
+SONATA_NODES = ("_nodes.h5", "_node_types.csv")
+SONATA_EDGES = ("_edges.h5", "_edge_types.csv")
+
+
+class _ExportEntry(Protocol):
+    @property
+    def format(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def edges(self) -> bool | None: ...
+
+
+def export_files(export: _ExportEntry) -> tuple[str, ...]:
+    """Every file ``export`` writes, relative to the output folder: its ``path``, and for
+    ``sonata`` the nodes (and edges) files beside it, named after its stem
+    (``spikes.h5`` → ``spikes_nodes.h5``, ``spikes_node_types.csv``, …)."""
+    if export.format != "sonata":
+        return (export.path,)
+    head, dot, suffix = export.path.rpartition(".")
+    stem = head if dot and "/" not in suffix and head and not head.endswith("/") \
+        else export.path
+    extra = SONATA_NODES + (SONATA_EDGES if export.edges else ())
+    return (export.path, *(stem + tail for tail in extra))
 
 
 #: Parameters that are probabilities or fractions, by (kind, name); p_connect is checked
@@ -38,7 +65,7 @@ def check_network(network: Network, source: SourceMap) -> list[Diagnostic]:
     return [*_delays(network, source), *_weight_signs(network, source),
             *_connection_lists(network, source),
             *_probabilities(network, source), *_sampling(network, source),
-            *_exports(network, source)]
+            *_exports(network, source), *_sonata_names(network, source)]
 
 
 def _weight_signs(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
@@ -215,10 +242,9 @@ def export_targets(network: Network, export: Export) -> list[str]:
 
 
 def rated_targets(network: Network) -> list[str]:
-    """Populations and views (not assemblies) that record spikes: the summary reports
-    their mean rates, in spec order."""
-    names = [*network.populations,
-             *(n for n, v in network.views.items() if isinstance(v, View))]
+    """Populations, views and assemblies that record spikes: the summary reports their
+    mean rates, in spec order (populations first)."""
+    names = [*network.populations, *network.views]
     return [n for n in names if "spikes" in recorded_variables(network, n)]
 
 
@@ -252,6 +278,28 @@ def _cells(network: Network, name: str,
     return masks
 
 
+def _sonata_names(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    """A ``sonata`` export names its SONATA populations after the PyNN Populations'
+    labels (as PyNN does): they must be distinct and usable as HDF5 group names."""
+    if not any(e.format == "sonata" for e in network.exports):
+        return
+    seen: dict[str, str] = {}
+    for name, population in network.populations.items():
+        label = population.label
+        path: SpecPath = (*population.origin.path, "label")
+        if not label or "/" in label or label in (".", "..") or not label.isprintable():
+            yield source.diagnostic(path,
+                                    "NS505", f"label {label!r} of population '{name}' cannot "
+                                    "name a SONATA population (it is an HDF5 group name: no "
+                                    "'/', not empty); the sonata export needs another label")
+        elif label in seen:
+            yield source.diagnostic(path,
+                                    "NS505", f"populations '{seen[label]}' and '{name}' have "
+                                    f"the same label {label!r}, which names their SONATA "
+                                    "population; give them distinct labels")
+        seen.setdefault(label, name)
+
+
 def _exports(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
     seen: dict[str, int] = {}
     for export in network.exports:
@@ -264,14 +312,24 @@ def _exports(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
                                     f"export path '{export.path}' must be a file name relative "
                                     "to the output folder, inside it")
             continue
-        if normal == MANIFEST:
-            yield source.diagnostic((*path, "path"), "NS502",
-                                    f"'{MANIFEST}' is written by every run; choose another path")
-        elif normal in seen:
-            yield source.diagnostic((*path, "path"), "NS502",
-                                    f"export[{seen[normal]}] already writes '{normal}'")
-        seen.setdefault(normal, int(path[-1]))
+        for written in export_files(export):
+            normal = posixpath.normpath(written.replace("\\", "/"))
+            beside = "" if written == export.path else f" (beside '{export.path}')"
+            if normal == MANIFEST:
+                yield source.diagnostic((*path, "path"), "NS502",
+                                        f"'{MANIFEST}' is written by every run{beside}; "
+                                        "choose another path")
+            elif normal in seen:
+                yield source.diagnostic((*path, "path"), "NS502",
+                                        f"export[{seen[normal]}] already writes "
+                                        f"'{normal}'{beside}")
+                break
+            seen.setdefault(normal, int(path[-1]))
         writes = FORMAT_WRITES.get(export.format)
+        if export.edges is not None and export.format != "sonata":
+            yield source.diagnostic((*path, "edges"), "NS504",
+                                    f"format '{export.format}' writes no connections; "
+                                    "'edges' is an option of format 'sonata'", key=True)
         if writes == "none":
             for key in ("target", "variables"):
                 if getattr(export, key) is not None:

@@ -9,12 +9,14 @@ Exit codes (also in the README):
 3      the environment: backend not installed or not configured (no SpiNNaker machine),
        outputs exist or cannot be written
 130    interrupted (Ctrl-C); nothing half-written was published
+143    terminated (SIGTERM: ``timeout``, SLURM, ``kill``); nothing half-written was published
 70     internal error in netspec (a bug: please report it)
 =====  =========================================================================
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -36,9 +38,12 @@ from netspec.errors import (
     SpecFileError,
     UsageError,
 )
+from netspec.report import FORMATS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED = (
     0, 1, 2, 3, 70, 130)
+#: 128 + SIGTERM, as a shell reports a process that SIGTERM ended.
+EXIT_TERMINATED = 143
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,7 +98,10 @@ def _report(exc: BaseException, *, quiet: bool = False, rank: int | None = None)
     elif isinstance(exc, BackendUnavailableError | BackendConfigError | OutputExistsError
                     | OutputError):
         lines, code = [f"{where}: error: {exc}"], EXIT_ENVIRONMENT
-    elif isinstance(exc, Interrupted | KeyboardInterrupt):
+    elif isinstance(exc, Interrupted):
+        lines = [f"{where}: {exc}"]
+        code = EXIT_TERMINATED if exc.signal_number == signal.SIGTERM else EXIT_INTERRUPTED
+    elif isinstance(exc, KeyboardInterrupt):
         lines, code = [f"{where}: interrupted; no output was published"], EXIT_INTERRUPTED
     elif isinstance(exc, NetspecError):
         lines, code = [f"{where}: error: {exc}"], EXIT_INVALID
@@ -115,17 +123,22 @@ def main() -> None:
 
 _set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                            help="Override a parameter of the spec (repeatable).")
+_duration_option = click.option("--duration", default=None, metavar="TIME",
+                                help="Simulate this long instead of simulation.duration "
+                                     "(a quantity: 200ms, '1.5 s').")
 
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="How to report diagnostics.")
-@click.option("--backend", type=str, default=None,
-              help="Also report what this backend (nest, spinnaker) cannot run.")
+@click.option("--backend", type=click.Choice(["nest", "spinnaker", "all"]), default="nest",
+              show_default=True,
+              help="Also report what this backend cannot run (all: every backend); "
+                   "the default is the backend `run` uses, so a valid spec runs.")
 @_set_option
 @_errors
-def validate(specs: tuple[Path, ...], fmt: str, backend: str | None,
+def validate(specs: tuple[Path, ...], fmt: str, backend: str,
              sets: tuple[str, ...]) -> None:
     """Check SPECS; report every problem as file:line:column (exit 0 valid, 1 invalid,
     2 unreadable or usage error). Never imports PyNN or a simulator."""
@@ -133,9 +146,6 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str | None,
     from netspec.report import render
 
     overrides = parse_overrides(sets)
-    if backend is not None:
-        from netspec.backends import profile
-        profile(backend)  # unknown names are a usage error before any file is read
     results: list[tuple[str, Any]] = []
     unreadable = invalid = False
     for spec in specs:
@@ -159,7 +169,10 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str | None,
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder [default: results/<name>].")
 @_set_option
-@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@_duration_option
+@click.option("--force", is_flag=True,
+              help="Replace an earlier run in the output folder (its files that this run "
+                   "does not write are removed).")
 @click.option("--virtual-board", is_flag=True, default=None,
               help="SpiNNaker: map onto a virtual board (no hardware; records no data).")
 @click.option("--board-address", default=None, help="SpiNNaker: IP address of a board.")
@@ -169,7 +182,8 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str | None,
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar [default: when stderr is a terminal].")
 @_errors
-def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force: bool,
+def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
+        duration: str | None, force: bool,
         virtual_board: bool | None, board_address: str | None, board_version: str | None,
         spalloc_server: str | None, progress: bool | None) -> None:
     """Run SPEC on a backend and write its exports; prints a summary table."""
@@ -190,7 +204,8 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
     bar = _ProgressBar() if show and root else None
     try:
         result = run_spec(spec, backend=backend, out=out, overrides=parse_overrides(sets),
-                          force=force, progress=bar, backend_options=options,
+                          duration=duration, force=force, progress=bar,
+                          backend_options=options,
                           command=["netspec", *sys.argv[1:]])
     finally:
         if bar is not None:
@@ -210,13 +225,16 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...], force
               help="Write the script here instead of printing it.")
 @click.option("--backend", default="nest", show_default=True)
 @_set_option
+@_duration_option
 @_errors
-def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...]) -> None:
+def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...],
+             duration: str | None) -> None:
     """Print (or write) a standalone PyNN script that does what `netspec run` does."""
     from netspec.emit import compile_file
     from netspec.pipeline import parse_overrides
 
-    script = compile_file(spec, backend=backend, overrides=parse_overrides(sets))
+    script = compile_file(spec, backend=backend, overrides=parse_overrides(sets),
+                          duration=duration)
     if output is None:
         click.echo(script, nl=False)
     else:
@@ -230,7 +248,7 @@ def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...
               default="markdown", show_default=True, help="How to write the description.")
 @click.option("--diagram", is_flag=True,
               help="Draw the network instead (needs -o FILE.svg or FILE.png; "
-                   "pip install 'netspec[diagram]').")
+                   "pip install '.[diagram]' in the netspec checkout).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of printing.")
 @_set_option

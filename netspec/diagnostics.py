@@ -49,7 +49,7 @@ CODES: dict[str, str] = {
     "NS207": "quantity has the wrong dimension",
     "NS208": "function or construct not allowed in expressions",
     "NS209": "expression or value too large",
-    "NS210": "bad --set override",
+    "NS210": "bad override of a parameter (--set, or overrides= of the API)",
     "NS211": "wrong type of value",
     "NS212": "integer expected",
     # NS3xx: the network
@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "NS502": "two exports write the same path",
     "NS503": "export target records nothing this format can write",
     "NS504": "export format does not take this option",
+    "NS505": "population labels cannot name SONATA populations",
     # NS6xx: backends
     "NS600": "unknown backend",
     "NS601": "not supported on SpiNNaker",
@@ -180,3 +181,25 @@ UNIT_NAMES = {"ms": "a time", "s": "a time", "mV": "a voltage", "nA": "a current
               "nF": "a capacitance", "uS": "a conductance", "nS": "a conductance",
               "Hz": "a frequency", "um": "a length", "1/ms": "a rate", "deg": "an angle",
               "MOhm": "a resistance", "pA": "a current", "mV/ms": "a voltage rate"}
+
+
+def describe_value(value: object) -> str:
+    """A value as a message names it: YAML's spelling of booleans and null, numbers and
+    (shortened) strings quoted, lists and mappings by kind, quantities by their unit."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    dimensionality = getattr(value, "dimensionality", None)
+    if dimensionality is not None:  # a quantities.Quantity (not imported here)
+        text = str(getattr(dimensionality, "string", dimensionality))
+        return "a plain number" if text == "dimensionless" else f"a quantity in {text}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value if len(value) <= 40 else value[:39] + '…'!r}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"

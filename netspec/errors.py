@@ -57,6 +57,11 @@ class OutputError(NetspecError, OSError):
     """Outputs cannot be written (unwritable folder, full disk); nothing was published."""
 
 
+class NotAnOutputError(NetspecError, ValueError):
+    """A file given to :func:`netspec.read` is not a ``nix`` or ``pickle`` output that a run
+    (or PyNN's ``write_data``) wrote, or cannot be read."""
+
+
 class SimulationError(NetspecError, RuntimeError):
     """PyNN or the simulator refused something while building or running the network.
 
@@ -73,4 +78,11 @@ class SimulationError(NetspecError, RuntimeError):
 
 
 class Interrupted(NetspecError, KeyboardInterrupt):
-    """The run was interrupted (Ctrl-C); nothing half-written was published."""
+    """The run was interrupted (Ctrl-C, or SIGTERM from ``timeout`` or a batch scheduler);
+    nothing half-written was published. ``signal_number`` is the signal that stopped it
+    (``signal.SIGINT`` or ``signal.SIGTERM``)."""
+
+    def __init__(self, message: str = "interrupted; no output was published",
+                 signal_number: int = 2) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number

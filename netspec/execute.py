@@ -35,10 +35,6 @@ def execute(steps: tuple[Step, ...], env: dict[str, Any],
     for step in steps:
         try:
             value = _eval(step.expr, env)
-        except SimulationError:
-            raise
-        except KeyboardInterrupt:
-            raise
         except Exception as exc:
             raise SimulationError(_diagnostic(step, exc, fallback)) from exc
         if step.target is not None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from netspec.diagnostics import Diagnostic, SpecPath
+from netspec.diagnostics import Diagnostic, SpecPath, describe_value
 from netspec.errors import SpecError, SpecFileError
 
 #: A position in the YAML text: PyYAML's ``Mark`` or libyaml's (both have line, column).
@@ -267,7 +267,8 @@ def parse_spec_text(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
     if not isinstance(data, dict):
         line, column = _position(root.start_mark)
         problems.append(Diagnostic(file, line, column, "NS015",
-                                   f"the top level of a spec must be a mapping, not {_kind(data)}"))
+                                   "the top level of a spec must be a mapping, not "
+                                   f"{describe_value(data)}"))
     if problems:
         raise SpecError(sorted(problems))
     assert isinstance(data, dict)
@@ -338,11 +339,6 @@ def _position(mark: Mark | None) -> tuple[int, int]:
 def _problems(composer: _Limits, file: str) -> list[Diagnostic]:
     return [Diagnostic(file, *_position(mark), code, message)
             for mark, code, message in composer.problems]
-
-
-def _kind(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number", type(None): "empty"}.get(type(value), "a value")
 
 
 class _Builder:

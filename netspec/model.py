@@ -244,6 +244,9 @@ class Export:
     origin: Origin
     #: The template this entry was generated from, if any.
     template: TemplateOrigin | None = None
+    #: ``sonata`` only: also write the built connectivity as SONATA edges (``None``: not
+    #: given, which is false).
+    edges: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -282,19 +285,28 @@ class Network:
 
     def cell_types_of(self, name: str) -> tuple[str, ...]:
         """The cell types a target holds (an assembly may hold several)."""
-        target = self.target(name)
-        if isinstance(target, Assembly):
-            kinds: list[str] = []
-            for member in target.members:
-                for kind in self.cell_types_of(member):
-                    if kind not in kinds:
-                        kinds.append(kind)
-            return tuple(kinds)
-        return (self.root_population(name).cell_type,)
+        return cell_types(name, self.populations, self.views)
 
     def size_of(self, name: str) -> int:
         """Number of cells in a population, view or assembly."""
         return self.target(name).size
+
+
+def cell_types(name: str, populations: Mapping[str, Population],
+               views: Mapping[str, View | Assembly]) -> tuple[str, ...]:
+    """The cell types the population, view or assembly ``name`` holds, in member order
+    (an assembly may hold several); the resolver asks it of the sections built so far."""
+    if name in populations:
+        return (populations[name].cell_type,)
+    view = views[name]
+    if isinstance(view, View):
+        return (populations[view.population].cell_type,)
+    kinds: list[str] = []
+    for member in view.members:
+        for kind in cell_types(member, populations, views):
+            if kind not in kinds:
+                kinds.append(kind)
+    return tuple(kinds)
 
 
 def as_data(value: Any) -> Any:

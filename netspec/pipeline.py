@@ -7,11 +7,11 @@ enough for CI and editors.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from netspec import schema
+from netspec import schema, units
 from netspec.checks import check_network
 from netspec.diagnostics import Diagnostic, did_you_mean
 from netspec.errors import SpecError, UsageError
@@ -39,14 +39,26 @@ class Checked:
         return not self.errors
 
 
+#: The backend ``validate`` checks against when none is named: the one ``run`` uses.
+DEFAULT_BACKEND = "nest"
+#: ``backend="all"``: check against every backend.
+ALL_BACKENDS = "all"
+
+
 def check(path: str | Path, *, overrides: Mapping[str, Any] | None = None,
-          backend: str | None = None) -> Checked:
+          backend: str | None = None, duration: str | float | None = None) -> Checked:
     """Run every front-end stage on the spec at ``path``.
 
+    ``backend`` adds what that backend cannot run (``"all"``: every backend;
+    ``None``: the backend-independent checks only). ``duration`` replaces
+    ``simulation.duration`` (a quantity such as ``"200 ms"``, or milliseconds).
+
     Raises :class:`~netspec.errors.SpecFileError` if the file cannot be read and
-    :class:`~netspec.errors.UsageError` for an unknown backend or override.
+    :class:`~netspec.errors.UsageError` for an unknown backend, override or a
+    bad ``duration``.
     """
-    profile = _profile(backend) if backend else None
+    profiles = _profiles(backend)
+    duration_ms = parse_duration(duration) if duration is not None else None
     try:
         loaded = load_yaml(path)
     except SpecError as exc:
@@ -57,23 +69,60 @@ def check(path: str | Path, *, overrides: Mapping[str, Any] | None = None,
                              skip=[d.path for d in diagnostics
                                    if not _ignorable(d, loaded.data)])
     diagnostics += found
+    if duration_ms is not None:
+        network = _with_duration(network, duration_ms)
     diagnostics += check_network(network, loaded.source)
-    if profile is not None and not diagnostics:
-        diagnostics += profile.check(network, loaded.source)
+    if not diagnostics:  # backend checks assume a network that is valid otherwise
+        for profile in profiles:
+            diagnostics += profile.check(network, loaded.source)
     return Checked(network, tuple(sorted(set(diagnostics))))
 
 
 def load(path: str | Path, *, overrides: Mapping[str, Any] | None = None,
-         backend: str | None = None) -> Network:
+         backend: str | None = None, duration: str | float | None = None) -> Network:
     """The resolved network of the spec at ``path``, every value in PyNN's units.
 
     Raises :class:`~netspec.errors.SpecError` carrying every diagnostic if the
-    spec is invalid (for ``backend``, when one is named).
+    spec is invalid (for ``backend``, when one is named); ``duration`` as in
+    :func:`check`.
     """
-    checked = check(path, overrides=overrides, backend=backend)
+    checked = check(path, overrides=overrides, backend=backend, duration=duration)
     if not checked.ok or checked.network is None:
         raise SpecError(checked.errors)
     return checked.network
+
+
+def parse_duration(value: str | float) -> float:
+    """A run length given outside the spec (``"200 ms"``, ``"2s"``, or a number of ms) in ms.
+
+    Raises :class:`~netspec.errors.UsageError` unless it is a positive, finite time.
+    """
+    shown = str(value).strip()
+    if isinstance(value, bool):
+        raise UsageError(f"duration must be a time such as '200 ms', not {shown!r}")
+    try:
+        if isinstance(value, int | float):
+            ms = float(value)
+        else:
+            number = plain_scalar(shown)
+            ms = float(number) if isinstance(number, int | float) and not isinstance(
+                number, bool) else units.magnitude_in(units.parse_quantity(shown), "ms")
+    except (units.UnitError, ValueError):
+        raise UsageError(f"duration must be a time such as '200 ms', not {shown!r}") from None
+    if not ms > 0 or ms == float("inf"):
+        raise UsageError(f"duration must be positive and finite, not {shown!r}")
+    return ms
+
+
+def _with_duration(network: Network, duration_ms: float) -> Network:
+    """``network`` run for ``duration_ms`` instead of the spec's duration."""
+    timestep = network.simulation.timestep
+    if not units.is_multiple(duration_ms, timestep):
+        raise UsageError(f"duration {duration_ms:g} ms is not a multiple of the spec's "
+                         f"timestep ({timestep:g} ms)")
+    simulation = replace(network.simulation, duration=units.tidy(
+        round(duration_ms / timestep) * timestep))
+    return replace(network, simulation=simulation)
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
@@ -92,8 +141,8 @@ def _check_overrides(overrides: Mapping[str, Any], parameters: Any) -> None:
     known = list(parameters) if isinstance(parameters, dict) else []
     for name in overrides:
         if name not in known:
-            raise UsageError(f"--set {name}: the spec has no parameter '{name}'"
-                             f"{did_you_mean(name, known)}; parameters: "
+            raise UsageError(f"cannot override '{name}': the spec has no parameter "
+                             f"'{name}'{did_you_mean(name, known)}; parameters: "
                              f"{', '.join(sorted(known)) or 'none'}")
 
 
@@ -129,6 +178,11 @@ def _ignorable(diagnostic: Diagnostic, data: Mapping[str, Any]) -> bool:
     return all(key in owner for key in required)
 
 
-def _profile(backend: str) -> Any:
-    from netspec.backends import profile
-    return profile(backend)
+def _profiles(backend: str | None) -> list[Any]:
+    """The profiles whose checks ``backend`` asks for (validating imports no simulator)."""
+    from netspec.backends import names, profile
+    if backend is None:
+        return []
+    if backend == ALL_BACKENDS:
+        return [profile(name) for name in names()]
+    return [profile(backend)]

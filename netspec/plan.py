@@ -109,6 +109,37 @@ class Plan:
     objects: Mapping[str, str]
     duration: float
 
+    def names(self) -> frozenset[str]:
+        """The namespace names the steps refer to (``sim``, ``np``, ``NumpyRNG``, ``space``…),
+        not counting the plan's own variables: what a script of the plan imports."""
+        found: set[str] = set()
+        for step in (*self.setup, *self.build):
+            _names(step.expr, found)
+        return frozenset(found - {v for v in (s.target for s in (*self.setup, *self.build))
+                                  if v is not None})
+
+
+def _names(node: Any, found: set[str]) -> None:
+    if isinstance(node, Sym):
+        found.add(node.name.split(".", 1)[0])
+    elif isinstance(node, Attr):
+        _names(node.obj, found)
+    elif isinstance(node, Call):
+        _names(node.func, found)
+        for arg in node.args:
+            _names(arg, found)
+        for _, value in node.kwargs:
+            _names(value, found)
+    elif isinstance(node, LoadArray):
+        found.add("np")
+    elif isinstance(node, Lit):
+        if isinstance(node.value, np.ndarray):
+            found.add("np")
+        _names(node.value, found)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _names(item, found)
+
 
 class Profile(Protocol):
     """What the plan needs from a backend profile (see :mod:`netspec.backends`)."""

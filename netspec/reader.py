@@ -17,27 +17,68 @@ import neo
 import numpy as np
 import quantities as pq
 
+from netspec.errors import NotAnOutputError
 from netspec.export.nixfile import LAYOUT, MULTIPLEXED, _gc_frozen, build_block
 from netspec.export.recorded import RecordedData
 
 _PICKLE_MAGIC = b"\x80"
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_FORMATS = "a nix (.h5) or pickle (.pkl) export of a run"
 
 
 def read(path: str | Path) -> neo.Block:
-    """The first Block of the NIX file or pickle at ``path``, one SpikeTrain per neuron."""
+    """The first Block of the NIX file or pickle at ``path``, one SpikeTrain per neuron.
+
+    Raises :class:`~netspec.errors.NotAnOutputError` for any other file (a SONATA or
+    summary export, a file that is not there). A pickle runs code when it is read: read
+    only pickles you trust (your own runs').
+    """
     path = Path(path)
-    with open(path, "rb") as f:
-        magic = f.read(1)
-    if magic == _PICKLE_MAGIC:
-        return neo.io.PickleIO(str(path)).read_block()
-    with _gc_frozen(), neo.io.NixIO(str(path), mode="ro") as io:
-        block = io.read_block()
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+    except OSError as exc:
+        raise NotAnOutputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if magic[:1] == _PICKLE_MAGIC:
+        try:
+            block = neo.io.PickleIO(str(path)).read_block()
+        except Exception as exc:
+            raise NotAnOutputError(f"{path} is not a readable pickle of a Neo Block "
+                                   f"({type(exc).__name__}: {exc})") from exc
+        if not isinstance(block, neo.Block):
+            raise NotAnOutputError(f"{path} holds a {type(block).__name__}, not a Neo Block")
+        return block
+    if magic != _HDF5_MAGIC:
+        raise NotAnOutputError(f"{path} is not {_FORMATS}")
+    if not _is_nix(path):
+        raise NotAnOutputError(f"{path} is an HDF5 file but not a NIX file; netspec.read "
+                               f"reads {_FORMATS} (read SONATA files with a SONATA reader)")
+    try:
+        with _gc_frozen(), neo.io.NixIO(str(path), mode="ro") as io:
+            block = io.read_block()
+    except Exception as exc:
+        raise NotAnOutputError(f"{path} is a NIX file that Neo cannot read "
+                               f"({type(exc).__name__}: {exc})") from exc
     if block is None:
-        raise ValueError(f"{path} holds no Block")
+        raise NotAnOutputError(f"{path} holds no Block")
     if block.annotations.get("netspec_layout") == LAYOUT:
         for segment in block.segments:
             _expand(segment)
     return block
+
+
+def _is_nix(path: Path) -> bool:
+    """Whether the HDF5 file at ``path`` is a NIX file (its root says ``format = nix``)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            value = f.attrs.get("format")
+    except OSError:
+        return False
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value) == "nix"
 
 
 def to_block(data: RecordedData) -> neo.Block:

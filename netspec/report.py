@@ -11,6 +11,7 @@ from typing import Any
 
 from netspec.diagnostics import Diagnostic
 
+#: The formats :func:`render` writes (``netspec validate --format``).
 FORMATS = ("text", "json", "github")
 
 
@@ -92,6 +93,7 @@ def summary_table(summary: dict[str, object]) -> str:
         ("Backend", str(summary.get("backend"))),
         ("Nodes", "1"),
         ("Number of Neurons", str(summary.get("neurons"))),
+        *_synapse_rows(summary.get("projections")),
         ("Seed", str(summary.get("seed"))),
     ]
     populations = summary.get("populations") or {}
@@ -114,6 +116,18 @@ def summary_table(summary: dict[str, object]) -> str:
     width = max(22, *(len(k) for k, _ in rows))
     title = f"--- {summary.get('network')} on {summary.get('backend')} ---"
     return "\n".join([title, *(f"{k:<{width}} : {v}" for k, v in rows)])
+
+
+def _synapse_rows(projections: Any) -> list[tuple[str, str]]:
+    """"Number of Synapses" (the seed notebook's row), where every projection was counted."""
+    if not isinstance(projections, dict) or not projections:
+        return []
+    counts = [info.get("connections") if isinstance(info, dict) else None
+              for info in projections.values()]
+    numbers = [c for c in counts if isinstance(c, int)]
+    if len(numbers) != len(counts):
+        return []
+    return [("Number of Synapses", str(sum(numbers)))]
 
 
 def _mapping_rows(mapping: dict[str, Any]) -> list[tuple[str, str]]:

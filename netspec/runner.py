@@ -21,9 +21,15 @@ from typing import Any
 from netspec import __version__, parallel
 from netspec.backends import BackendProfile
 from netspec.backends import profile as get_profile
-from netspec.checks import MANIFEST, export_targets, rated_targets, recorded_variables
+from netspec.checks import (
+    MANIFEST,
+    export_files,
+    export_targets,
+    rated_targets,
+    recorded_variables,
+)
 from netspec.errors import BackendUnavailableError, Interrupted, NetspecError, UsageError
-from netspec.model import Network, Population, as_data
+from netspec.model import Export, Network, Population, as_data
 from netspec.pipeline import load
 from netspec.plan import Plan, build_plan
 
@@ -53,11 +59,12 @@ class RunResult:
 
 
 def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = None,
-        overrides: Mapping[str, Any] | None = None, force: bool = False,
-        progress: Progress | None = None, backend_options: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None, duration: str | float | None = None,
+        force: bool = False, progress: Progress | None = None,
+        backend_options: Mapping[str, Any] | None = None,
         command: Sequence[str] | None = None) -> RunResult:
     """Load the spec at ``path``, run it on ``backend`` and write its exports under ``out``
-    (default ``results/<name>``).
+    (default ``results/<name>``); ``duration`` replaces ``simulation.duration``.
 
     Raises :class:`~netspec.errors.SpecError` for an invalid spec,
     :class:`~netspec.errors.OutputExistsError` / :class:`~netspec.errors.OutputError`
@@ -67,7 +74,7 @@ def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = Non
     and :class:`~netspec.errors.Interrupted` on Ctrl-C (nothing published).
     """
     profile = get_profile(backend, dict(backend_options or {}))
-    network = load(path, overrides=overrides, backend=backend)
+    network = load(path, overrides=overrides, backend=backend, duration=duration)
     out_dir = Path(out) if out is not None else Path("results") / network.name
     plan = build_plan(network, profile)
     return execute_run(plan, profile, out_dir, force=force, progress=progress,
@@ -77,9 +84,6 @@ def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = Non
 def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bool,
                 progress: Progress | None, command: list[str]) -> RunResult:
     """Run an already built ``plan``; see :func:`run`."""
-    from netspec import export
-    from netspec.execute import build, failed_run, objects
-
     network = plan.network
     world = parallel.world()
     if world.size > 1 and not profile.parallel:
@@ -89,6 +93,18 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
     profile.prepare(network, out_dir)  # before staging: decides records_data (virtual board)
     exports = network.exports if profile.records_data else tuple(
         e for e in network.exports if e.format == "summary")
+    with _terminable():
+        return _execute(plan, profile, out_dir, exports, world, force=force,
+                        progress=progress, command=command)
+
+
+def _execute(plan: Plan, profile: BackendProfile, out_dir: Path, exports: Sequence[Export],
+             world: parallel.World, *, force: bool, progress: Progress | None,
+             command: list[str]) -> RunResult:
+    from netspec import export
+    from netspec.execute import build, failed_run, objects
+
+    network = plan.network
     # rank 0 alone checks and stages the outputs; every rank learns the outcome
     outputs = world.agree(lambda: export.prepare(exports, out_dir, force=force)
                           if world.root else None)
@@ -101,8 +117,9 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
             env = world.agree(lambda: build(plan, sim))
             built = time.perf_counter()
             pynn = objects(plan, env)
-            initial = world.agree(lambda: profile.initial_values(
-                [pynn[name] for name in network.populations])) if profile.records_data else None
+            initial = world.agree(lambda: export.capture_initial_values(
+                [pynn[name] for name in network.populations])) \
+                if profile.records_data and profile.captures_initial_values else None
 
             def simulate() -> None:
                 try:
@@ -116,6 +133,9 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                 world.agree(simulate)
             simulated = time.perf_counter()
             summary = _summary(network, profile, sim, built - started, simulated - built)
+            summary["projections"] = {
+                name: {"connections": profile.connection_count(pynn[name])}
+                for name in network.projections}
             data: dict[str, Any] = {}
             if profile.records_data:
                 local = world.agree(lambda: {
@@ -124,6 +144,9 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                                          initial_values=initial)
                     for name, variables in _targets(network).items()})
                 data = world.agree(lambda: _gathered(world, local))
+            # every rank: reading connections back is collective under MPI
+            context = world.agree(lambda: _write_context(network, exports, pynn)) \
+                if profile.records_data else None
             files: list[Path] = []
 
             def write() -> None:
@@ -133,11 +156,13 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
                     summary["populations"] = export.summarise(
                         {n: data[n] for n in rated_targets(network)},
                         network.simulation.duration)
-                seconds = export.write_exports(outputs, exports, data, summary,
-                                               _manifest(network, profile, command,
-                                                         summary.get("parallel", {})))
-                outputs.publish()
-                files.extend(out_dir / path for path in seconds)
+                export.write_exports(outputs, exports, data, summary,
+                                     _manifest(network, profile, command,
+                                               summary.get("parallel", {})), context)
+                with _signals_held():
+                    outputs.publish()
+                files.extend(out_dir / file for e in exports for file in export_files(e))
+                files.append(out_dir / MANIFEST)
 
             world.agree(write)
             summary["times_s"]["write"] = time.perf_counter() - simulated
@@ -146,8 +171,10 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
         if staged is not None and not world.root:
             staged.abort()  # rank 0 may be blocked and never get to do it
         raise
+    except Interrupted:
+        raise
     except KeyboardInterrupt as exc:
-        raise Interrupted("interrupted; nothing was written") from exc
+        raise Interrupted("interrupted; no output was published") from exc
     return RunResult(network, profile.name, out_dir, files, summary, data)
 
 
@@ -253,10 +280,66 @@ def _interruptible(world: parallel.World = parallel.SINGLE) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """Make SIGTERM (what ``timeout``, SLURM and other schedulers send) stop the run as
+    Ctrl-C does: :class:`Interrupted` is raised, staged outputs are removed and nothing is
+    published. Main thread only; the previous handler is put back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Interrupted("terminated (SIGTERM); no output was published", signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the outputs are renamed into place, so that a folder
+    never holds half of a run's files: a signal that arrives meanwhile is noted, and stops
+    the run right after, saying that the outputs were published. (Blocking the signals
+    would not do: a process-wide signal goes to another thread, NEST's or BLAS's.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def note(signum: int, frame: Any) -> None:
+        arrived.append(signum)
+
+    previous = {number: signal.signal(number, note)
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if arrived:
+        what = "terminated (SIGTERM)" if arrived[0] == signal.SIGTERM else "interrupted"
+        raise Interrupted(f"{what} after the outputs were published", arrived[0])
+
+
 def _next_chunk(steps: int, seconds: float, total: int) -> int:
     if seconds <= 0:
         return min(total, steps * 2)
     return max(1, min(total, steps * 2, int(steps * CHUNK_SECONDS / seconds)))
+
+
+def _write_context(network: Network, exports: Sequence[Export],
+                   pynn: Mapping[str, Any]) -> Any:
+    """What the writers need of the built network: the Populations for SONATA's nodes
+    files, and the connections when a SONATA export asks for edges."""
+    from netspec.export import WriteContext, structure
+    if not any(e.format == "sonata" for e in exports):
+        return None
+    edges = structure.connections(network, pynn) if any(e.edges for e in exports) else None
+    return WriteContext(populations=structure.populations(network, pynn), edges=edges)
 
 
 def _targets(network: Network) -> dict[str, set[str]]:
@@ -318,4 +401,5 @@ def _manifest(network: Network, profile: BackendProfile, command: list[str],
         "command": command,
         "parallel": dict(parallelism),
         "manifest": MANIFEST,
+        "notes": profile.notes,
     }

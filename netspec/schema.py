@@ -41,7 +41,14 @@ from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
 from referencing import Registry
 
-from netspec.diagnostics import Diagnostic, SpecPath, allowed, did_you_mean, format_path
+from netspec.diagnostics import (
+    Diagnostic,
+    SpecPath,
+    allowed,
+    describe_value,
+    did_you_mean,
+    format_path,
+)
 from netspec.loader import SourceMap
 
 #: The ``$id`` of the schema; editors and ``$schema`` references may use it.
@@ -195,7 +202,8 @@ def _translate(error: Any, source: SourceMap) -> Iterator[Diagnostic]:
         yield from _missing(source, path, instance, value, schema)
     elif keyword == "type":
         yield source.diagnostic(path, "NS103",
-                                f"{where} must be {_describe(schema)}, not {_kind(instance)}")
+                                f"{where} must be {_describe(schema)}, "
+                                f"not {describe_value(instance)}")
     elif keyword == "enum":
         choices = [str(choice) for choice in value]
         hint = did_you_mean(instance, choices) if isinstance(instance, str) else ""
@@ -208,7 +216,7 @@ def _translate(error: Any, source: SourceMap) -> Iterator[Diagnostic]:
                 and not isinstance(instance, bool) and str(instance) == value):
             hint = f"; quote it: {path[-1]}: \"{value}\"" if path else ""
         yield source.diagnostic(path, "NS104", f"{where} must be {json.dumps(value)}, "
-                                               f"not {_kind(instance)}{hint}")
+                                               f"not {describe_value(instance)}{hint}")
     elif keyword == "pattern":
         yield _bad_name(source, path, str(instance), schema, key=False)
     elif keyword == "uniqueItems":
@@ -259,7 +267,8 @@ def _alternatives(error: Any, source: SourceMap) -> Iterator[Diagnostic]:
     if not fitting:
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         yield source.diagnostic(path, "NS103",
-                                f"{where} must be {_describe(schema)}, not {_kind(instance)}")
+                                f"{where} must be {_describe(schema)}, "
+                                f"not {describe_value(instance)}")
         return
     if len(fitting) > 1 and isinstance(instance, dict):
         required = {i: set(_resolve(branches[i]).get("required", ())) for i in fitting}
@@ -387,22 +396,6 @@ _RANGES: dict[str, _Wording] = {
 
 def _where(path: SpecPath) -> str:
     return format_path(path) or "the spec"
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {_shown(value)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"  # pragma: no cover - the loader builds no other types
 
 
 def _shown(value: object) -> str:

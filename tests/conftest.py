@@ -12,8 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
-SHARED_VA = ROOT.parent / "shared" / "design" / "vogels_abbott_coba.yaml"
-VA = SHARED_VA if SHARED_VA.is_file() else SPECS / "vogels_abbott_coba.yaml"
+#: The seed spec (the design's Vogels-Abbott spec, with a schema line for editors). Tests
+#: read nothing outside the repository.
+VA = SPECS / "vogels_abbott_coba.yaml"
 
 
 def has_module(name: str) -> bool:
@@ -28,7 +29,7 @@ HAS_NEST = has_module("pyNN") and has_module("nest")
 HAS_SPINNAKER = has_module("spynnaker")
 
 needs_nest = pytest.mark.skipif(not HAS_NEST, reason="PyNN and nest-simulator are not installed "
-                                                     "(pip install 'netspec[nest]')")
+                                                     "(pip install '.[nest]' in the checkout)")
 
 
 def run_python(code: str, *, cwd: Path | None = None, timeout: float = 600) -> str:

@@ -204,7 +204,7 @@ def test_diagram_without_matplotlib_says_how_to_install(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 3, done.stderr
-    assert "pip install 'netspec[diagram]'" in done.stderr
+    assert "pip install '.[diagram]'" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -36,3 +37,53 @@ def test_readme_and_docs_show_the_seed_description() -> None:
     assert done.returncode == 0, "run: python tools/generate_describe_docs.py"
     svg = (ROOT / "docs" / "examples" / "vogels_abbott_coba.svg").read_bytes()
     assert svg.startswith(b"<?xml") and b"<svg" in svg[:400]
+
+
+def test_what_nest_cannot_run_is_documented_as_the_code_has_it() -> None:
+    import re
+
+    from netspec.backends import nest
+
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    table = text.split("<!-- nest-unavailable:start -->")[1].split(
+        "<!-- nest-unavailable:end -->")[0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in table.strip().splitlines()[2:]]
+    named = {(kind, name.strip("`")) for kind, name, _ in rows
+             if name.count("`") == 2 and kind != "STDP"}
+    expected = {("cell type", n) for n in nest.BROKEN["cell"]}
+    expected |= {("connector", n) for n in nest.BROKEN["connector"]}
+    expected |= {("synapse type", n) for n in (*nest.BROKEN["synapse"],
+                                               *nest.UNAVAILABLE["synapse"])}
+    expected |= {("timing dependence", n) for n in nest.UNAVAILABLE["timing_dependence"]}
+    assert named == expected
+    reasons = {name.strip("`"): why for _, name, why in rows}
+    for kind in ("cell", "connector", "synapse"):
+        for name, why in nest.BROKEN[kind].items():
+            assert reasons[name] == why, name
+    by_row = {kind: row for kind, row, _ in rows}
+    for cell, variables in nest.FIXED_INITIAL_VALUES.items():
+        assert f"`{cell}`" in by_row["initial value"]
+        for variable in variables:
+            assert re.search(rf"`{variable}`[^;]*`{cell}`", by_row["initial value"]), cell
+    for cell, variables in nest.UNRECORDABLE.items():
+        for variable in variables:
+            assert f"`{variable}` of `{cell}`" in by_row["recorded variable"]
+
+
+def test_docs_install_from_the_checkout_not_from_pypi() -> None:
+    """`pip install 'netspec[…]'` would fetch an unrelated PyPI package of that name."""
+    for path in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"),
+                 *(ROOT / "netspec").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py"),
+                 *(p for p in (ROOT / "tests").glob("*.py") if p != Path(__file__))]:
+        text = path.read_text(encoding="utf-8")
+        assert "install 'netspec[" not in text and 'install "netspec[' not in text, path
+        assert "install netspec[" not in text, path
+        assert "/work/" not in text, path  # no developer's paths
+
+
+def test_an_unavailable_backend_says_how_to_install_it() -> None:
+    from netspec.backends import install_command
+    command = install_command("nest")
+    assert command.startswith("pip install ") and "[nest]" in command
+    assert "'netspec[" not in command

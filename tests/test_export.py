@@ -25,6 +25,7 @@ from netspec.export import (
     WRITERS,
     RecordedData,
     Signal,
+    WriteContext,
     prepare,
     summarise,
     write_exports,
@@ -43,6 +44,7 @@ class Exp:
     path: str
     target: str | None = None
     variables: tuple[str, ...] | None = None
+    edges: bool = False
 
 
 def make(name: str = "exc", size: int = 6, label: str = "cells", first_id: int = 3,
@@ -184,16 +186,20 @@ def test_pickle_is_a_pynn_style_block(tmp_path: Path) -> None:
 
 def test_sonata_spikes(tmp_path: Path) -> None:
     d = make()
-    path = tmp_path / "spikes.h5"
-    WRITERS["sonata"](path, [d], None)
-    with h5py.File(path, "r") as f:
-        group = f["spikes/exc"]
-        assert group.attrs["sorting"] == "by_time"
+    files = (tmp_path / "spikes.h5", tmp_path / "spikes_nodes.h5",
+             tmp_path / "spikes_node_types.csv")
+    WRITERS["sonata"](files[0], [d], WriteContext(files=files))
+    with h5py.File(files[0], "r") as f:
+        group = f["spikes/cells"]  # the Population, not the view
+        assert h5py.check_enum_dtype(group.attrs.get_id("sorting").dtype) == {
+            "none": 0, "by_id": 1, "by_time": 2}
+        assert group.attrs["sorting"] == 2
         assert group["timestamps"].attrs["units"] == "ms"
         assert group["timestamps"].dtype == np.float64
         assert group["node_ids"].dtype == np.uint64
-        np.testing.assert_array_equal(group["timestamps"][:], d.spike_times)
-        np.testing.assert_array_equal(group["node_ids"][:], d.spike_ids)
+        order = np.lexsort((d.spike_ids, d.spike_times))
+        np.testing.assert_array_equal(group["timestamps"][:], d.spike_times[order])
+        np.testing.assert_array_equal(group["node_ids"][:], d.source_index[d.spike_ids][order])
 
 
 def test_summary_and_summarise(tmp_path: Path) -> None:
@@ -204,8 +210,9 @@ def test_summary_and_summarise(tmp_path: Path) -> None:
     assert rates["exc"] == {"size": 6, "spike_count": 15, "mean_rate_hz": 15 / 6 / 0.1}
     assert rates["quiet"] == {"size": 6, "spike_count": None, "mean_rate_hz": None}
     path = tmp_path / "summary.json"
-    WRITERS["summary"](path, [], {"populations": rates, "seed": np.int64(3),
-                                  "nan": float("nan")})
+    WRITERS["summary"](path, [], WriteContext(summary={"populations": rates,
+                                                       "seed": np.int64(3),
+                                                       "nan": float("nan")}))
     back = json.loads(path.read_text())
     assert back["populations"]["exc"]["spike_count"] == 15
     assert back["seed"] == 3
@@ -246,8 +253,10 @@ def test_write_exports_then_publish(tmp_path: Path) -> None:
         seconds = write_exports(plan, EXPORTS, data(), {"seed": 1}, {"command": ["x"]})
         assert [p.name for p in out.iterdir()] == [staging.name]  # nothing published yet
     assert set(seconds) == {e.path for e in EXPORTS} | {MANIFEST}
-    assert visible(out) == ["exc.h5", "manifest.json", "spikes.h5", "sub", "sub/exc.pkl",
-                            "summary.json"]
+    manifest_outputs = json.loads((out / MANIFEST).read_text())["outputs"]
+    assert set(manifest_outputs) == set(visible(out)) - {"sub", MANIFEST}
+    assert visible(out) == ["exc.h5", "manifest.json", "spikes.h5", "spikes_node_types.csv",
+                            "spikes_nodes.h5", "sub", "sub/exc.pkl", "summary.json"]
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["write_seconds"]) == {"exc.h5", "sub/exc.pkl", "spikes.h5"}
     manifest = json.loads((out / MANIFEST).read_text())

@@ -48,8 +48,23 @@ def found(path: Path, sets: list[str] | None = None) -> list[Found]:
     return sorted((d.code, d.line, d.column) for d in checked.diagnostics)
 
 
-def test_there_are_enough_cases() -> None:
-    assert len(CASES) >= 40
+def test_every_case_is_well_formed() -> None:
+    """Each case is named after a code it produces (``nsNNN_…``, or ``mixed_…`` for several),
+    every sidecar belongs to a case, and every data file is used by one."""
+    assert CASES, "no invalid cases found"
+    for path in CASES:
+        expected, _ = header(path)
+        codes = {code for code, _, _ in expected}
+        prefix = path.name.split("_", 1)[0]
+        if prefix == "mixed":
+            assert len(codes) >= 2 or len(expected) >= 2, path.name
+        else:
+            assert prefix.upper() in codes, f"{path.name} does not produce {prefix.upper()}"
+    for sidecar in INVALID.glob("*.expect"):
+        assert sidecar.with_suffix("").is_file(), f"{sidecar.name} has no case"
+    texts = "".join(p.read_bytes().decode("utf-8", "replace") for p in CASES)
+    for data in (INVALID / "data").iterdir():
+        assert f"data/{data.name}" in texts, f"{data.name} is used by no case"
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
@@ -109,7 +124,7 @@ def test_set_overrides_on_the_command_line() -> None:
     result = CliRunner().invoke(main, ["validate", str(path), *args])
     assert result.exit_code == 1, result.output
     for code, line, column in expected:
-        assert f"{path}:{line}:{column}: error[{code}]: --set " in result.output
+        assert f"{path}:{line}:{column}: error[{code}]: override " in result.output
     assert "Traceback" not in result.output
 
 

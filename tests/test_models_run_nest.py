@@ -448,7 +448,8 @@ def test_hostile_but_valid_spec_runs_and_outputs_are_right(tmp_path: Path) -> No
     _run(_hostile(tmp_path), out)
     files = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert files == {"sub/dir/every.h5", "sub/both.pkl", "half3.h5", "spikes.h5", "all.pkl",
-                     "summary.json", "manifest.json"}
+                     "spikes_nodes.h5", "spikes_node_types.csv", "summary.json",
+                     "manifest.json"}
     every = netspec.read(out / "sub" / "dir" / "every.h5").segments[0]
     # every = both (half2: cells 0 and 3; other: 2 cells) + cells (4): 8 cells
     assert len(every.spiketrains) == 8

@@ -76,3 +76,18 @@ def test_the_describe_command_imports_no_simulator(tmp_path: Path) -> None:
             f"        except SystemExit as exit:\n"
             f"            assert exit.code == 0, exit.code\n")
     assert _loaded_after(code) == []
+
+
+def test_backends_do_not_import_later_stages() -> None:
+    """A backend profile is stage 5: it never imports the plan's executors, the runner,
+    the writers or the command line (the runner hands it what it needs)."""
+    import ast
+
+    later = ("netspec.execute", "netspec.emit", "netspec.runner", "netspec.export",
+             "netspec.reader", "netspec.cli")
+    for path in (ROOT / "netspec" / "backends").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            for name in names:
+                assert not name.startswith(later), f"{path.name} imports {name}"

@@ -1,4 +1,4 @@
-"""The seed bar: netspec's run of the shared Vogels-Abbott spec gives the same spike times,
+"""The seed bar: netspec's run of the seed Vogels-Abbott spec (specs/) gives the same spike times,
 neuron by neuron, as the hand-written PyNN script with the documented RNG policy
 (tests/reference/va_coba_pynn.py)."""
 

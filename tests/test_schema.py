@@ -19,10 +19,7 @@ from netspec.loader import SourceMap, parse_spec_text
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "schema" / "netspec.schema.json"
-VA_CANDIDATES = [
-    REPO / "specs" / "vogels_abbott_coba.yaml",
-    REPO.parent / "shared" / "design" / "vogels_abbott_coba.yaml",
-]
+VA_SPEC = REPO / "specs" / "vogels_abbott_coba.yaml"
 
 #: Three valid lines; every case below starts on line 4.
 HEAD = 'netspec: "1"\nname: t\nsimulation: {timestep: 0.1 ms, duration: 100 ms}\n'
@@ -107,10 +104,7 @@ def test_schema_module_imports_no_simulator_or_numpy() -> None:
 
 
 def va_text() -> str:
-    for path in VA_CANDIDATES:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    pytest.skip("vogels_abbott_coba.yaml is neither in specs/ nor in ../shared/design/")
+    return VA_SPEC.read_text(encoding="utf-8")
 
 
 def test_vogels_abbott_spec_is_valid() -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import netspec
+from netspec.checks import export_files
 from tests.conftest import SPECS, needs_nest, netspec_cli
 
 SPEC_FILES = sorted(SPECS.glob("*.yaml"))
@@ -17,7 +20,7 @@ SPEC_FILES = sorted(SPECS.glob("*.yaml"))
 @pytest.mark.parametrize("spec", SPEC_FILES, ids=lambda p: p.stem)
 def test_spec_runs_on_nest_and_outputs_read_back(spec: Path, tmp_path: Path) -> None:
     neo = pytest.importorskip("neo")
-    h5py = pytest.importorskip("h5py")
+    pytest.importorskip("h5py")
     out = tmp_path / "out"
     done = netspec_cli("run", str(spec), "--out", str(out), "--no-progress")
     assert done.returncode == 0, done.stderr
@@ -29,8 +32,9 @@ def test_spec_runs_on_nest_and_outputs_read_back(spec: Path, tmp_path: Path) -> 
     assert manifest["spec"]["sha256"] == network.spec_sha256
     for export in network.exports:
         path = out / export.path
-        assert path.is_file(), f"{export.path} missing"
-        assert manifest["outputs"][export.path]["bytes"] == path.stat().st_size
+        for file in export_files(export):
+            assert (out / file).is_file(), f"{file} missing"
+            assert manifest["outputs"][file]["bytes"] == (out / file).stat().st_size
         if export.format == "nix":
             with neo.io.NixIO(str(path), mode="ro") as io:
                 block = io.read_block()
@@ -46,15 +50,35 @@ def test_spec_runs_on_nest_and_outputs_read_back(spec: Path, tmp_path: Path) -> 
             block = neo.io.PickleIO(str(path)).read_block()
             assert block.segments
         elif export.format == "sonata":
-            with h5py.File(path, "r") as h5:
-                assert "spikes" in h5
-                for group in h5["spikes"].values():
-                    assert group.attrs["sorting"] in ("by_time", b"by_time")
-                    times = group["timestamps"][()]
-                    assert len(times) == len(group["node_ids"][()])
-                    assert (times[1:] >= times[:-1]).all()
+            libsonata = pytest.importorskip("libsonata")
+            files = export_files(export)
+            reader = libsonata.SpikeReader(str(path))
+            nodes = libsonata.NodeStorage(str(out / files[1]))
+            sizes = {n: nodes.open_population(n).size for n in nodes.population_names}
+            assert sizes == {p.label: p.size for p in network.populations.values()}
+            for name in reader.get_population_names():
+                population = reader[name]
+                assert population.sorting == "by_time"
+                pairs = population.get()
+                times = np.asarray([t for _, t in pairs])
+                ids = np.asarray([i for i, _ in pairs])
+                assert (times[1:] >= times[:-1]).all()
+                assert ids.size == 0 or ids.max() < sizes[name]
+            if export.edges:
+                edges = libsonata.EdgeStorage(str(out / files[3]))
+                counts = {n: edges.open_population(n).size for n in edges.population_names}
+                assert sum(counts.values()) == sum(
+                    p["connections"] for p in manifest_summary(out)["projections"].values())
         elif export.format == "summary":
             assert summary is not None and summary["backend"] == "nest"
     # nothing but the outputs and the manifest is left in the folder
     names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
-    assert names == {e.path for e in network.exports} | {"manifest.json"}
+    assert names == {f for e in network.exports for f in export_files(e)} | {"manifest.json"}
+
+
+def manifest_summary(out: Path) -> dict[str, Any]:
+    """The summary a run wrote (its first summary export)."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    path = next(p for p, info in manifest["outputs"].items() if info["format"] == "summary")
+    summary: dict[str, Any] = json.loads((out / path).read_text())
+    return summary

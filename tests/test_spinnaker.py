@@ -47,7 +47,7 @@ CAPS_FILE = ROOT / "netspec" / "backends" / "spinnaker" / "capabilities_data.py"
 def spinnaker_problem() -> str | None:
     """Why sPyNNaker cannot be used here (None if it can): imported in a subprocess."""
     if not HAS_SPINNAKER:
-        return "sPyNNaker is not installed (pip install 'netspec[spinnaker]')"
+        return "sPyNNaker is not installed (pip install '.[spinnaker]' in the checkout)"
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"

@@ -45,8 +45,8 @@ class BackendProfile:
     #: Whether ``mpirun -n N`` may run the network on N processes (the simulator splits
     #: it between them).
     parallel = False
-    #: What to install when the PyNN module cannot be imported.
-    install_hint = "pip install 'netspec[nest]'"
+    #: The extra of netspec's ``pyproject.toml`` that installs this backend.
+    install_extra = "nest"
     #: Distribution name of the simulator, for the manifest.
     simulator_distribution = ""
 
@@ -84,7 +84,7 @@ class BackendProfile:
         except ImportError as exc:
             raise BackendUnavailableError(
                 f"the {self.name} backend needs {self.pynn_module}, which cannot be imported "
-                f"({exc}); install it with: {self.install_hint}") from exc
+                f"({exc}); install it with: {install_command(self.install_extra)}") from exc
 
     def running(self, sim: ModuleType) -> AbstractContextManager[Any]:
         """A context held while the simulation advances chunk by chunk after the first."""
@@ -95,9 +95,21 @@ class BackendProfile:
         PyNN's ``run`` (which connects recorders and does its own bookkeeping)."""
         sim.run(milliseconds)
 
-    def initial_values(self, populations: list[Any]) -> Any:
-        """The initial values of recorded variables, read after ``record()`` and before the
-        first run (the t=0 sample of recorded signals); ``None`` where not needed."""
+    #: Whether the runner reads the initial values of recorded variables from the
+    #: simulator after ``record()`` and before the first run (the t=0 sample of recorded
+    #: signals), because PyNN would redraw random ones.
+    captures_initial_values = False
+
+    @property
+    def notes(self) -> list[str]:
+        """What the simulator or PyNN said that netspec kept out of the terminal (written
+        to the manifest)."""
+        return []
+
+    def connection_count(self, projection: Any) -> int | None:
+        """How many connections the PyNN ``projection`` built (for the summary); ``None``
+        where that is not known without reading them back (a SpiNNaker machine holds them,
+        and a virtual board has none)."""
         return None
 
     def check_processes(self, size: int) -> None:
@@ -132,6 +144,15 @@ def profile(name: str, options: dict[str, Any] | None = None) -> BackendProfile:
     cls = getattr(importlib.import_module(module_name), class_name)
     instance: BackendProfile = cls(options)
     return instance
+
+
+def install_command(extra: str) -> str:
+    """The command that installs netspec's ``extra`` (``nest``, ``spinnaker``) from its
+    checkout; never by the name netspec from PyPI, where it is another project's."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file():
+        return f"pip install '{root}[{extra}]'"
+    return f"pip install '<netspec checkout>[{extra}]'"
 
 
 def names() -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from contextlib import AbstractContextManager
 from types import ModuleType
@@ -15,6 +16,7 @@ from netspec.errors import BackendUnavailableError
 from netspec.loader import SourceMap
 from netspec.model import Network
 
+_log = logging.getLogger("netspec")
 #: Connectors that pyNN.nest builds with NEST's own rules when given a NativeRNG.
 NATIVE_CONNECTORS = frozenset({"FixedProbabilityConnector"})
 
@@ -78,8 +80,32 @@ def _nest_has_mpi() -> bool | None:
     return None
 
 
-def _not_settable_warning(record: logging.LogRecord) -> bool:
-    return not str(record.msg).startswith("NEST does not allow setting an initial value")
+#: What PyNN prints while it builds its NEST extensions on import (a CMake or compiler
+#: failure where no C++ toolchain is installed): kept out of the terminal, in the notes.
+_EXTENSION_BUILD_WARNINGS = re.compile(
+    r"Cannot find nest-config|Cannot create build directory for nest extensions|"
+    r"Problem running cmake|Unable to (compile|install) NEST extensions")
+
+
+class _QuietPyNN(logging.Filter):
+    """PyNN's log lines a user cannot act on: the initial values NEST does not take (a spec
+    that sets one is refused by :meth:`NestProfile.check`) and "Several STDP models are
+    available…", which pyNN.nest 0.13 logs for every STDP projection although it only has
+    one (``stdp_synapse``). They go to :attr:`NestProfile.notes` instead."""
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__()
+        self.notes = notes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("NEST does not allow setting an initial value"):
+            return False
+        if record.funcName == "_get_nest_synapse_model" and record.levelno == logging.WARNING:
+            note = f"PyNN: {record.getMessage()}"
+            if note not in self.notes:
+                self.notes.append(note)
+            return False
+        return True
 
 
 class NestProfile(BackendProfile):
@@ -95,7 +121,9 @@ class NestProfile(BackendProfile):
     pynn_module = "pyNN.nest"
     parallel = True
     host_rng = True
-    install_hint = "pip install 'netspec[nest]'"
+    #: PyNN redraws random initial values on every get_data: the runner reads them from NEST.
+    captures_initial_values = True
+    install_extra = "nest"
     simulator_distribution = "nest-simulator"
 
     def native_connectors(self, network: Network) -> frozenset[str]:
@@ -162,15 +190,56 @@ class NestProfile(BackendProfile):
                                                "(pyNN.nest does not implement it)"))
         return found
 
+    #: PyNN's one logger gets one filter per process.
+    _filter: _QuietPyNN | None = None
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._notes: list[str] = []
+
     def import_sim(self) -> ModuleType:
-        """``pyNN.nest``, without NEST's start-up banner and PyNN's build warnings."""
+        """``pyNN.nest``, without NEST's start-up banner or PyNN's extension-build output
+        (17 lines of CMake errors on a machine without a C++ compiler), which go to
+        :attr:`notes` (and the ``netspec`` logger); every other warning is shown."""
         os.environ.setdefault("PYNEST_QUIET", "1")
-        # PyNN sets every default initial value when it creates a population, and logs a
-        # warning for each one NEST does not take; a spec that sets one is refused by check().
-        logging.getLogger("PyNN").addFilter(_not_settable_warning)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Cannot find nest-config")
-            return super().import_sim()
+        pynn_logger = logging.getLogger("PyNN")
+        if NestProfile._filter is None or NestProfile._filter not in pynn_logger.filters:
+            NestProfile._filter = _QuietPyNN([])
+            pynn_logger.addFilter(NestProfile._filter)
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                return super().import_sim()
+        finally:
+            self._sort_warnings(caught)  # outside: re-shown warnings are not caught again
+
+    def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> None:
+        for warning in caught:
+            text = str(warning.message)
+            found = _EXTENSION_BUILD_WARNINGS.search(text)
+            if found:
+                note = (f"PyNN could not build its NEST extensions ({found.group(0)}); only "
+                        "StochasticTsodyksMarkramSynapse needs them")
+                if note not in self._notes:
+                    self._notes.append(note)
+                _log.info("%s:\n%s", note, text)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                       warning.lineno, source=warning.source)
+
+    @property
+    def notes(self) -> list[str]:
+        """What PyNN said that netspec kept out of the terminal (for the manifest)."""
+        shared = NestProfile._filter.notes if NestProfile._filter is not None else []
+        return [*self._notes, *shared]
+
+    def connection_count(self, projection: Any) -> int | None:
+        """NEST's connections of ``projection`` (PyNN's cached ``nest_connections``, which
+        ``get()`` reuses; ``size()`` would ask NEST for every connection of the post cell
+        model instead: 5x slower)."""
+        if projection._simulator.state.num_processes > 1:
+            return int(projection.size(gather=True))
+        return len(projection.nest_connections)
 
     def check_processes(self, size: int) -> None:
         """Under ``mpirun -n N``, NEST must be built with MPI: NEST without MPI exits the
@@ -193,10 +262,6 @@ class NestProfile(BackendProfile):
         return {"processes": int(processes), "threads": int(threads),
                 "virtual_processes": int(total)}
 
-    def initial_values(self, populations: list[Any]) -> Any:
-        """Read from NEST, because PyNN redraws random initial values on every get_data."""
-        from netspec.export import capture_initial_values
-        return capture_initial_values(populations)
 
     def running(self, sim: ModuleType) -> AbstractContextManager[Any]:
         """NEST's ``RunManager``: later chunks skip Simulate's per-call Prepare/Cleanup."""

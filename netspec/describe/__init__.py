@@ -3,7 +3,8 @@
 The Nordlie-Gewaltig-Plesser (2009) tables are built from the resolved network
 (:mod:`~netspec.describe.tables`, :mod:`~netspec.describe.document`) and laid out as
 Markdown, HTML or JSON (:mod:`~netspec.describe.render`); the diagram
-(:mod:`~netspec.describe.diagram`) needs matplotlib (``pip install 'netspec[diagram]'``).
+(:mod:`~netspec.describe.diagram`) needs matplotlib (``pip install '.[diagram]'`` from
+the checkout).
 Nothing here imports PyNN or a simulator.
 
 >>> import netspec

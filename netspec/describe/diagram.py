@@ -2,7 +2,8 @@
 labelled with their rule and weight, excitatory and inhibitory told apart by colour,
 line style and arrowhead (a bar for inhibition, as in circuit diagrams).
 
-Drawn with matplotlib alone (no graphviz binary): ``pip install 'netspec[diagram]'``.
+Drawn with matplotlib alone (no graphviz binary): ``pip install '.[diagram]'`` from the
+netspec checkout.
 Nodes sit on a circle in spec order (a view next to the population it is part of, tied
 to it by a dotted line); arrows curve so that the two directions between a pair stay
 apart, and a projection onto its own source is a loop outside the circle. Line width
@@ -26,7 +27,7 @@ FORMATS = {".svg": "svg", ".png": "png"}
 #: Most projections whose arrows are labelled (beyond, labels would only hide each other).
 MAX_LABELLED = 150
 #: Install hint when matplotlib is absent.
-INSTALL_HINT = "pip install 'netspec[diagram]'"
+INSTALL_HINT = "pip install '.[diagram]' from the netspec checkout"
 
 _COLOURS = {"excitatory": "#c0392b", "inhibitory": "#2471a3", "other": "#555555"}
 _STYLES: dict[str, Any] = {"excitatory": "solid", "inhibitory": "dashed", "other": "dotted"}

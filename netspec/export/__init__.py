@@ -6,7 +6,8 @@
     with plan:
         ...build, run...
         data = {name: collect(obj, variables, name, t_stop) for ...}
-        seconds = write_exports(plan, spec.export, data, summary, manifest)
+        context = WriteContext(populations=structure.populations(network, pynn), ...)
+        seconds = write_exports(plan, spec.export, data, summary, manifest, context)
         plan.publish()
 
 :data:`WRITERS` maps each format to its writer; writers import Neo and h5py
@@ -21,9 +22,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from netspec.checks import export_files
 from netspec.errors import OutputError, UsageError
 from netspec.export.recorded import (
     InitialValues,
@@ -32,17 +35,22 @@ from netspec.export.recorded import (
     capture_initial_values,
     collect,
 )
-from netspec.export.staging import MANIFEST, OutputPlan, os_message, prepare
+from netspec.export.staging import MANIFEST, OutputPlan, os_message
+from netspec.export.staging import prepare as _prepare_files
+from netspec.export.structure import EdgeSet, PopulationInfo
 
 __all__ = [
     "MANIFEST",
     "VERIFIERS",
     "WRITERS",
+    "EdgeSet",
     "Export",
     "InitialValues",
     "OutputPlan",
+    "PopulationInfo",
     "RecordedData",
     "Signal",
+    "WriteContext",
     "Writer",
     "capture_initial_values",
     "collect",
@@ -63,36 +71,55 @@ class Export(Protocol):
     def target(self) -> str | None: ...
     @property
     def variables(self) -> tuple[str, ...] | None: ...
+    @property
+    def edges(self) -> bool | None: ...
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What writers may need beside the recorded data: the summary document, the
+    network's Populations and (for SONATA edges) its connections, and every file of the
+    export being written (staged paths, as :func:`netspec.checks.export_files` names
+    them; the first is the export's ``path``)."""
+
+    summary: Mapping[str, Any] | None = None
+    populations: tuple[PopulationInfo, ...] = ()
+    edges: tuple[EdgeSet, ...] | None = None
+    files: tuple[Path, ...] = field(default=())
 
 
 class Writer(Protocol):
-    """Writes ``data`` (the targets of one export) to a new file at ``path``."""
+    """Writes ``data`` (the targets of one export) to a new file at ``path`` (and, for a
+    format of several files, to ``context.files``)."""
 
     def __call__(self, path: Path, data: Sequence[RecordedData],
-                 summary: Mapping[str, Any] | None) -> None: ...
+                 context: WriteContext | None) -> None: ...
 
 
-def _nix(path: Path, data: Sequence[RecordedData], summary: Mapping[str, Any] | None) -> None:
+def _nix(path: Path, data: Sequence[RecordedData], context: WriteContext | None) -> None:
     from netspec.export import nixfile
     nixfile.write(path, data)
 
 
-def _pickle(path: Path, data: Sequence[RecordedData],
-            summary: Mapping[str, Any] | None) -> None:
+def _pickle(path: Path, data: Sequence[RecordedData], context: WriteContext | None) -> None:
     from netspec.export import picklefile
     picklefile.write(path, data)
 
 
-def _sonata(path: Path, data: Sequence[RecordedData],
-            summary: Mapping[str, Any] | None) -> None:
+def _sonata(path: Path, data: Sequence[RecordedData], context: WriteContext | None) -> None:
     from netspec.export import sonatafile
-    sonatafile.write(path, data)
+    context = context or WriteContext()
+    files = context.files or (path,)
+    if len(files) < 3:
+        raise UsageError("a sonata export writes its spikes, nodes and node types files: "
+                         "give every staged file in context.files")
+    sonatafile.write(files, data, context.populations,
+                     context.edges if len(files) >= 5 else None)
 
 
-def _summary(path: Path, data: Sequence[RecordedData],
-             summary: Mapping[str, Any] | None) -> None:
+def _summary(path: Path, data: Sequence[RecordedData], context: WriteContext | None) -> None:
     from netspec.export import summaryfile
-    summaryfile.write(path, data, summary)
+    summaryfile.write(path, data, context.summary if context is not None else None)
 
 
 def _verify_nix(path: Path) -> None:
@@ -159,12 +186,26 @@ def select(export: Export, data: Mapping[str, RecordedData]) -> list[RecordedDat
     return chosen
 
 
+def prepare(exports: Sequence[Export], out_dir: Path, force: bool) -> OutputPlan:
+    """Check that every file of ``exports`` can be written to ``out_dir`` and stage them;
+    see :func:`netspec.export.staging.prepare`."""
+    return _prepare_files([_File(f) for e in exports for f in export_files(e)], out_dir,
+                          force)
+
+
+@dataclass(frozen=True)
+class _File:
+    path: str
+
+
 def write_exports(plan: OutputPlan, exports: Sequence[Export],
                   data: Mapping[str, RecordedData], summary: Mapping[str, Any],
-                  manifest: Mapping[str, Any]) -> dict[str, float]:
+                  manifest: Mapping[str, Any],
+                  context: WriteContext | None = None) -> dict[str, float]:
     """Write every export, then ``manifest.json``, into ``plan``'s staging folder.
 
-    Data files come first; each ``summary`` document is written after them
+    ``context`` gives the writers the network's Populations and connections (SONATA
+    nodes and edges). Data files come first; each ``summary`` document is written after them
     with ``write_seconds`` (seconds per data file) added; the manifest gets
     ``write_seconds`` and ``outputs`` (format, bytes and sha256 of every file).
     Each file is verified as it is written. Nothing is published: call
@@ -187,18 +228,22 @@ def write_exports(plan: OutputPlan, exports: Sequence[Export],
             document: Mapping[str, Any] = {**summary, "write_seconds": dict(seconds)}
         else:
             chosen, document = select(export, data), summary
+        files = export_files(export)
         with _os_errors(plan, export.path):
-            WRITERS[export.format](plan.staged(export.path), chosen, document)
-        plan.verify(export.path, VERIFIERS.get(export.format))
+            WRITERS[export.format](plan.staged(export.path), chosen, replace(
+                context or WriteContext(), summary=document,
+                files=tuple(plan.staged(f) for f in files)))
+        for file in files:
+            plan.verify(file, VERIFIERS.get(export.format))
         seconds[export.path] = time.perf_counter() - started
 
     started = time.perf_counter()
     with _os_errors(plan, MANIFEST):
         outputs = {
-            e.path: {"format": e.format,
-                     "bytes": plan.staged(e.path).stat().st_size,
-                     "sha256": manifest_module.sha256_file(plan.staged(e.path))}
-            for e in exports
+            file: {"format": e.format,
+                   "bytes": plan.staged(file).stat().st_size,
+                   "sha256": manifest_module.sha256_file(plan.staged(file))}
+            for e in exports for file in export_files(e)
         }
         manifest_module.write(plan.staged(MANIFEST),
                               {**manifest, "write_seconds": dict(seconds), "outputs": outputs})

@@ -4,7 +4,8 @@ The Block is built the way PyNN 0.13's recorder builds it — Block named after
 the PyNN label with PyNN's metadata as annotations, one Segment
 ``segment000``, spike trains as a ``SpikeTrainList.from_spike_time_array``
 (per neuron: annotations ``source_population``, ``source_index``,
-``channel_id``, in order of simulator id), analog signals with
+``channel_id``, in PyNN's order: by simulator id within a Population or view,
+member by member in an Assembly), analog signals with
 ``channel_ids`` and the ``channel_index`` array annotation — and written with
 ``neo.io.PickleIO``, so ``neo.io.PickleIO(path).read_block()`` gives what
 ``get_data()`` gives.
@@ -72,22 +73,23 @@ def build_block(data: Sequence[RecordedData]) -> neo.Block:
 
 
 def _spiketrains(data: Sequence[RecordedData]) -> SpikeTrainList:
-    """One multiplexed SpikeTrainList over every target, channels in order of simulator id."""
+    """One multiplexed SpikeTrainList over every target, channels in PyNN's order: target
+    by target, each in its own order (an Assembly member by member, as
+    ``Assembly.get_data`` merges its members' Blocks; within a Population or view, by
+    simulator id)."""
     spikes = [(d, *d.spikes()) for d in data]
     times = np.concatenate([t for _, t, _, _ in spikes])
     senders = np.concatenate([d.cell_ids[i] for d, _, i, _ in spikes])
-    channel_ids = np.concatenate([d.cell_ids[ch] for d, _, _, ch in spikes])
-    source_index = np.concatenate([d.source_index[ch] for d, _, _, ch in spikes])
-    labels = np.concatenate([d.source_population[ch] for d, _, _, ch in spikes])
-    order = np.argsort(channel_ids, kind="stable")
+    channel_ids = np.concatenate([d.cell_ids[np.sort(ch)] for d, _, _, ch in spikes])
+    source_index = np.concatenate([d.source_index[np.sort(ch)] for d, _, _, ch in spikes])
+    labels = np.concatenate([d.source_population[np.sort(ch)] for d, _, _, ch in spikes])
     unique = np.unique(labels)
-    population: Any = str(unique[0]) if unique.size == 1 else [str(x) for x in labels[order]]
+    population: Any = str(unique[0]) if unique.size == 1 else [str(x) for x in labels]
     t_start = min(d.t_start for d in data)
     t_stop = max(d.t_stop for d in data)
     return SpikeTrainList.from_spike_time_array(
-        times * pq.ms, senders, channel_ids[order], t_stop=t_stop * pq.ms, units="ms",
-        t_start=t_start * pq.ms, source_population=population,
-        source_index=source_index[order],
+        times * pq.ms, senders, channel_ids, t_stop=t_stop * pq.ms, units="ms",
+        t_start=t_start * pq.ms, source_population=population, source_index=source_index,
     )
 
 

@@ -7,7 +7,13 @@ its results fails in a second, not after an hour:
   written, fsynced and removed in it);
 * no export's final path, nor ``manifest.json``, may exist unless ``force``
   (:class:`~netspec.errors.OutputExistsError` lists them all);
-* a hidden staging folder ``.netspec-staging-<random>`` is made inside it.
+* a hidden staging folder ``.netspec-staging-<random>`` is made inside it, holding an
+  ``.owner`` file (host and process id); staging folders left by runs that were killed
+  (their process is gone, or, without an owner file, older than
+  :data:`STALE_UNOWNED_SECONDS`) are removed first;
+* under ``force``, the files an earlier run wrote there (the ``outputs`` of its
+  ``manifest.json``) that this run does not write are noted: :meth:`OutputPlan.publish`
+  removes them, so that a folder never mixes two runs.
 
 Writers write into the staging folder (:meth:`OutputPlan.staged`); each file
 is verified (:meth:`OutputPlan.verify`); :meth:`OutputPlan.publish` fsyncs
@@ -31,18 +37,30 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol
 
+from netspec.checks import MANIFEST
 from netspec.errors import Interrupted, OutputError, OutputExistsError, UsageError
 
-MANIFEST = "manifest.json"
+__all__ = ["MANIFEST", "STAGING_PREFIX", "OutputPlan", "os_message", "prepare",
+           "remove_stale_staging", "write_atomic"]
+
 STAGING_PREFIX = ".netspec-staging-"
+#: The file in a staging folder naming the process that owns it (``host pid``).
+OWNER = ".owner"
+#: A staging folder without an owner file is taken as abandoned after this many seconds.
+STALE_UNOWNED_SECONDS = 60.0
+#: A previous manifest larger than this is not read (it is not one netspec wrote).
+_MAX_MANIFEST_BYTES = 64 << 20
 
 
 class ExportLike(Protocol):
@@ -72,15 +90,18 @@ class OutputPlan:
     """The outputs of one run, staged in a hidden folder until :meth:`publish`."""
 
     def __init__(self, out_dir: Path, staging: Path, paths: Iterable[PurePosixPath],
-                 created: list[Path], force: bool) -> None:
+                 created: list[Path], force: bool,
+                 replaced: Iterable[PurePosixPath] = ()) -> None:
         self.out_dir = out_dir
         self.staging = staging
         self.paths: tuple[PurePosixPath, ...] = tuple(paths)  # manifest last
         self.force = force
+        #: Files of an earlier run in ``out_dir`` that this run does not write: removed
+        #: when this run publishes (``force`` only).
+        self.replaced: tuple[PurePosixPath, ...] = tuple(replaced)
         self._created = created  # folders prepare() created, deepest last
         self._verified: set[PurePosixPath] = set()
         self._done = False
-        self.published: list[Path] = []
 
     # -- writing ------------------------------------------------------------------------
 
@@ -176,9 +197,26 @@ class OutputPlan:
             raise OutputError(f"cannot publish outputs into {self.out_dir}: "
                               f"{os_message(exc)}; nothing was published") from exc
         self._done = True
-        self.published = finals
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._remove_replaced()
         return finals
+
+    def _remove_replaced(self) -> None:
+        """Remove the earlier run's files that this run did not write (and the folders
+        that held only them); never anything through a symbolic link or outside
+        ``out_dir``."""
+        for rel in self.replaced:
+            if rel in self.paths:
+                continue
+            place = self.out_dir.joinpath(*rel.parts)
+            if any(os.path.islink(self.out_dir.joinpath(*rel.parts[:i]))
+                   for i in range(1, len(rel.parts))):
+                continue
+            with contextlib.suppress(OSError):
+                if (os.path.lexists(place) and not place.is_dir()) or place.is_symlink():
+                    place.unlink()
+                    for parent in list(rel.parents)[:-1]:
+                        (self.out_dir / parent).rmdir()  # only succeeds when empty
 
     def _make_parent(self, final: Path) -> None:
         parent = final.parent
@@ -257,6 +295,7 @@ def prepare(exports: Iterable[ExportLike], out_dir: Path, force: bool) -> Output
         raise OutputExistsError(_exists_message(existing))
 
     created = [p for p in [out_dir, *out_dir.parents] if not p.exists()][::-1]
+    remove_stale_staging(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
@@ -264,19 +303,89 @@ def prepare(exports: Iterable[ExportLike], out_dir: Path, force: bool) -> Output
         _remove_empty(created)
         raise OutputError(f"cannot write into output folder {out_dir}: "
                           f"{os_message(exc)}") from exc
-    plan = OutputPlan(out_dir, staging, rels, created, force)
-    probe = staging / ".probe"
+    replaced = _previous_outputs(out_dir) if force else []
+    plan = OutputPlan(out_dir, staging, rels, created, force, replaced)
+    owner = staging / OWNER
     try:
-        with open(probe, "wb") as handle:
-            handle.write(b"netspec")
+        # the owner file doubles as the probe that the folder takes a written, fsynced file
+        with open(owner, "w", encoding="utf-8") as handle:
+            handle.write(f"{socket.gethostname()} {os.getpid()}\n")
             handle.flush()
             os.fsync(handle.fileno())
-        probe.unlink()
     except OSError as exc:
         plan.abort()
         raise OutputError(f"cannot write into output folder {out_dir}: "
                           f"{os_message(exc)}") from exc
     return plan
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove the staging folders in ``out_dir`` that runs killed before they could clean
+    up left behind; return them. A folder is stale when the process named by its owner
+    file is gone (on this host), or when it has no owner file and is older than
+    :data:`STALE_UNOWNED_SECONDS`. Folders of live runs and of other hosts are kept."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return removed
+    host = socket.gethostname()
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = Path(entry.path)
+        try:
+            owner = (folder / OWNER).read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError):
+            owner = None
+        if owner is None:
+            with contextlib.suppress(OSError):
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime \
+                        < STALE_UNOWNED_SECONDS:
+                    continue
+        elif len(owner) != 2 or owner[0] != host or not owner[1].isdigit() \
+                or _alive(int(owner[1])):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (on this host)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _previous_outputs(out_dir: Path) -> list[PurePosixPath]:
+    """The outputs the manifest of an earlier run in ``out_dir`` lists (empty when there
+    is none, or it is not a manifest netspec wrote); paths that would leave ``out_dir``
+    are ignored."""
+    manifest = out_dir / MANIFEST
+    try:
+        if manifest.is_symlink() or not manifest.is_file() \
+                or manifest.stat().st_size > _MAX_MANIFEST_BYTES:
+            return []
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    outputs = document.get("outputs") if isinstance(document, dict) else None
+    if not isinstance(outputs, dict):
+        return []
+    found: list[PurePosixPath] = []
+    for path in outputs:
+        try:
+            found.append(_relative(str(path)))
+        except UsageError:
+            continue
+    return found
 
 
 def _exists_message(existing: list[Path]) -> str:

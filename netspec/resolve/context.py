@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import quantities as pq
-
-from netspec import units
 from netspec.diagnostics import Diagnostic, SpecPath
 from netspec.loader import LoadedSpec
 from netspec.model import Assembly, Origin, Population, View
@@ -63,16 +60,3 @@ class Context:
         return value if isinstance(value, dict) and (name,) not in self.skip else {}
 
 
-def kind_of(value: Any) -> str:
-    """A value as a message shows it: YAML's spelling, lists and mappings by kind."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, pq.Quantity):
-        return f"a quantity in {units.dimension_text(value)}"
-    return repr(value)

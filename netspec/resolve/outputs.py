@@ -58,4 +58,6 @@ class Outputs(Populations):
             target = self.target_name(raw["target"], (*path, "target"))
         variables = tuple(raw["variables"]) if isinstance(raw.get("variables"), list) else None
         out = self.text(raw.get("path"), (*path, "path"), "path")
-        return Export(fmt, out, target, variables, self.origin(path))
+        edges = self.boolean(raw["edges"], (*path, "edges"), "edges") if "edges" in raw \
+            else None
+        return Export(fmt, out, target, variables, self.origin(path), edges=edges)

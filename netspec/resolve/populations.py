@@ -7,7 +7,7 @@ from typing import Any
 
 from netspec import pynn_catalogue as catalogue
 from netspec.diagnostics import SpecPath, did_you_mean, unknown
-from netspec.model import Component, Population, View
+from netspec.model import Component, Population, View, cell_types
 from netspec.resolve.context import Invalid
 from netspec.resolve.values import Values
 
@@ -135,17 +135,7 @@ class Populations(Values):
         return [m for m in (catalogue.cell_type(c) for c in self.cell_types_of(target)) if m]
 
     def cell_types_of(self, target: str) -> list[str]:
-        if target in self.populations:
-            return [self.populations[target].cell_type]
-        view = self.views[target]
-        if isinstance(view, View):
-            return [self.populations[view.population].cell_type]
-        out: list[str] = []
-        for member in view.members:
-            for kind in self.cell_types_of(member):
-                if kind not in out:
-                    out.append(kind)
-        return out
+        return list(cell_types(target, self.populations, self.views))
 
     def size(self, target: str) -> int:
         if target in self.populations:

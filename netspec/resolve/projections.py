@@ -65,7 +65,7 @@ class Projections(Populations):
                 bad = True
         try:
             synapse = self.synapse(raw.get("synapse", {"type": "StaticSynapse"}),
-                                   (*path, "synapse"), weight_unit or "uS")
+                                   (*path, "synapse"), weight_unit)
         except Invalid:
             bad, synapse = True, Synapse("", {})
         if bad:
@@ -217,7 +217,10 @@ class Projections(Populations):
                     raise Invalid
         return ArrayValue(data, file)
 
-    def synapse(self, raw: Any, path: SpecPath, weight_unit: str) -> Synapse:
+    def synapse(self, raw: Any, path: SpecPath, weight_unit: str | None) -> Synapse:
+        """The synapse of a projection whose weights are in ``weight_unit``; ``None`` when
+        the post cells mix weight units (refused already, NS316): weights and values in
+        their unit are then not checked, so the refusal is the only message."""
         if not isinstance(raw, dict):
             raise Invalid
         kind = raw.get("type")
@@ -230,7 +233,9 @@ class Projections(Populations):
         bad = False
         try:
             params = self.parameters_of(raw, path, model, model.parameters, "parameter",
-                                        weight_unit=weight_unit, exclude=("type", *rules))
+                                        weight_unit=weight_unit,
+                                        exclude=("type", *rules,
+                                                 *_in_weight_units(model, weight_unit)))
         except Invalid:
             bad, params = True, {}
         found: dict[str, Component | None] = {"timing_dependence": None,
@@ -256,7 +261,8 @@ class Projections(Populations):
                 try:
                     found[rule] = Component(rule_model.name, self.parameters_of(
                         item, (*path, rule), rule_model, rule_model.parameters, "parameter",
-                        weight_unit=weight_unit, exclude=("type",)))
+                        weight_unit=weight_unit,
+                        exclude=("type", *_in_weight_units(rule_model, weight_unit))))
                 except Invalid:
                     bad = True
         else:
@@ -269,3 +275,11 @@ class Projections(Populations):
             raise Invalid
         return Synapse(model.name, params, found["timing_dependence"],
                        found["weight_dependence"])
+
+
+def _in_weight_units(model: catalogue.ModelInfo, weight_unit: str | None) -> tuple[str, ...]:
+    """The parameters of ``model`` in the unit of weights, when that unit is unknown."""
+    if weight_unit is not None:
+        return ()
+    return tuple(name for name, info in model.parameters.items()
+                 if info.unit == catalogue.WEIGHT_UNIT)

@@ -15,7 +15,7 @@ import quantities as pq
 
 from netspec import pynn_catalogue as catalogue
 from netspec import units
-from netspec.diagnostics import UNIT_NAMES, SpecPath, did_you_mean, unknown
+from netspec.diagnostics import UNIT_NAMES, SpecPath, describe_value, did_you_mean, unknown
 from netspec.expressions import (
     AlreadyReported,
     ExpressionError,
@@ -25,7 +25,7 @@ from netspec.expressions import (
     whole_expression,
 )
 from netspec.model import ArrayValue, RandomValue, SpikeTrains
-from netspec.resolve.context import Context, Invalid, kind_of
+from netspec.resolve.context import Context, Invalid
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*\Z")
 _INVALID = object()
@@ -66,14 +66,17 @@ class Values(Context):
 
     def blame_override(self, name: str, since: int) -> None:
         """Re-word what was reported about parameter ``name`` since diagnostic ``since``:
-        its value came from ``--set``, not from the line the position points at."""
+        its value came from an override (``--set``, or ``overrides=`` of the API), not from
+        the line the position points at; the message names neither, so it reads right from
+        both."""
         own = ("parameters", name)
         for i in range(since, len(self.diagnostics)):
             found = self.diagnostics[i]
             if found.path[:2] == own:
                 self.diagnostics[i] = replace(
                     found, code="NS210",
-                    message=f"--set {name}={_set_text(self.overrides[name])}: {found.message}")
+                    message=f"override {name}={_set_text(self.overrides[name])}: "
+                            f"{found.message}")
 
     def resolve_parameters(self) -> dict[str, Any]:
         for name in self.raw_parameters:
@@ -160,7 +163,7 @@ class Values(Context):
                             f"{what.split(' ')[0]} needs {needs}")
                 raise Invalid from None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            shown = kind_of(value)
+            shown = describe_value(value)
             self.report(path, "NS211" if not integer else "NS212",
                         f"{what} must be {'a whole number' if integer else 'a number'}"
                         f"{' in ' + unit if unit and not integer else ''}, not {shown}")
@@ -180,13 +183,14 @@ class Values(Context):
     def boolean(self, raw: Any, path: SpecPath, what: str) -> bool:
         value = self.generic(raw, path)
         if not isinstance(value, bool):
-            self.report(path, "NS211", f"{what} must be true or false, not {kind_of(value)}")
+            self.report(path, "NS211",
+                        f"{what} must be true or false, not {describe_value(value)}")
             raise Invalid
         return value
 
     def text(self, raw: Any, path: SpecPath, what: str) -> str:
         if not isinstance(raw, str):
-            self.report(path, "NS211", f"{what} must be text, not {kind_of(raw)}")
+            self.report(path, "NS211", f"{what} must be text, not {describe_value(raw)}")
             raise Invalid
         return self.interpolated(raw, path)
 

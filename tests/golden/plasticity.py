@@ -168,7 +168,10 @@ inputs.write_data(str(out / 'inputs.pkl'), variables='all')
 
 
 def _rate(cells):
-    count = int(sum(cells.get_spike_counts().values()))
+    # counted from get_data(), as the exported files hold them (get_spike_counts()
+    # would also count spikes of the last time step, which get_data() drops)
+    trains = cells.get_data('spikes', clear=False).segments[0].spiketrains
+    count = int(sum(len(train) for train in trains))
     return {'size': cells.size, 'spike_count': count, 'mean_rate_hz': count / cells.size / 1.0}
 
 
@@ -177,6 +180,11 @@ _summary['populations']['inputs'] = _rate(inputs)
 _summary['populations']['cells'] = _rate(cells)
 _summary['populations']['inputs_a'] = _rate(inputs_a)
 _summary['populations']['inputs_b'] = _rate(inputs_b)
+_summary['projections'] = {}
+_summary['projections']['stdp_additive'] = {'connections': stdp_additive.size()}
+_summary['projections']['stdp_multiplicative'] = {'connections': stdp_multiplicative.size()}
+_summary['projections']['depressing'] = {'connections': depressing.size()}
+_summary['projections']['facilitating'] = {'connections': facilitating.size()}
 (out / 'summary.json').write_text(json.dumps(_summary, indent=2))
 
 sim.end()

@@ -104,7 +104,10 @@ inh.write_data(str(out / 'inh.pkl'), variables='all')
 
 
 def _rate(cells):
-    count = int(sum(cells.get_spike_counts().values()))
+    # counted from get_data(), as the exported files hold them (get_spike_counts()
+    # would also count spikes of the last time step, which get_data() drops)
+    trains = cells.get_data('spikes', clear=False).segments[0].spiketrains
+    count = int(sum(len(train) for train in trains))
     return {'size': cells.size, 'spike_count': count, 'mean_rate_hz': count / cells.size / 1.0}
 
 
@@ -112,6 +115,10 @@ _summary = {'network': 'vogels-abbott-coba', 'backend': 'nest', 'seed': 98765, '
 _summary['populations']['cells'] = _rate(cells)
 _summary['populations']['exc'] = _rate(exc)
 _summary['populations']['inh'] = _rate(inh)
+_summary['projections'] = {}
+_summary['projections']['exc_to_all'] = {'connections': exc_to_all.size()}
+_summary['projections']['inh_to_all'] = {'connections': inh_to_all.size()}
+_summary['projections']['stim_to_all'] = {'connections': stim_to_all.size()}
 (out / 'summary.json').write_text(json.dumps(_summary, indent=2))
 
 sim.end()

@@ -79,7 +79,7 @@ class SpinnakerProfile(BackendProfile):
     host_rng_connectors = HOST_ONLY_RNG_CONNECTORS
     spike_times_as_sequence = False
     chunked_run = False
-    install_hint = "pip install 'netspec[spinnaker]'"
+    install_extra = "spinnaker"
     simulator_distribution = "sPyNNaker"
 
     def __init__(self, options: dict[str, Any] | None = None,
