@@ -11,7 +11,7 @@ the wall-clock time of the whole command):
 Needs NEST built with MPI (tools/install-nest-mpi).
 
     python benchmarks/bench_mpi.py [--repeats 3] [--cases seed,microcircuit]
-        [--microcircuit-set scale=0.1]
+        [--microcircuit-set N_scaling=0.1 --microcircuit-set K_scaling=0.1]
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def main() -> int:
     parser.add_argument("--seed-n", type=int, default=4000)
     parser.add_argument("--microcircuit-set", action="append", default=None,
                         metavar="NAME=VALUE", help="how the spec is scaled to 10 %% "
-                        "(default: scale=0.1)")
+                        "(default: N_scaling=0.1, K_scaling=0.1, as NEST's example)")
     args = parser.parse_args()
     cases: dict[str, tuple[Path, list[str]]] = {}
     for case in args.cases.split(","):
@@ -86,7 +86,8 @@ def main() -> int:
         elif case == "microcircuit":
             if MICROCIRCUIT.is_file():
                 cases["microcircuit 10 %"] = (MICROCIRCUIT,
-                                              args.microcircuit_set or ["scale=0.1"])
+                                              args.microcircuit_set
+                                              or ["N_scaling=0.1", "K_scaling=0.1"])
             else:
                 print(f"microcircuit: {MICROCIRCUIT.relative_to(ROOT)} is not in this "
                       "checkout; case skipped")
