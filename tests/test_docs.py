@@ -29,6 +29,7 @@ def test_readme_quick_start_and_exit_codes() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install --quiet -e '.[test]'" in ci and "-m pytest" in ci
+    assert "tools/install-nest-mpi --python" in ci  # the mpi tests run in CI
 
 
 def test_readme_and_docs_show_the_seed_description() -> None:
