@@ -88,10 +88,11 @@ def summary_table(summary: dict[str, object]) -> str:
     """The seed notebook's closing table, for any network."""
     times = summary.get("times_s", {})
     assert isinstance(times, dict)
+    parallel = summary.get("parallel")  # MPI processes: PyNN's VAbenchmarks "Nodes"
     rows = [
         ("Network", str(summary.get("network"))),
         ("Backend", str(summary.get("backend"))),
-        ("Nodes", "1"),
+        ("Nodes", str(parallel.get("processes", 1) if isinstance(parallel, dict) else 1)),
         ("Number of Neurons", str(summary.get("neurons"))),
         *_synapse_rows(summary.get("projections")),
         ("Seed", str(summary.get("seed"))),
