@@ -103,7 +103,7 @@ def main() -> int:
         print(f"{label}: {args.repeats} interleaved repeats, medians (all runs)")
         for processes, summaries in rows.items():
             parts = []
-            for key in ("build", "simulate", "write"):
+            for key in ("build", "simulate"):
                 values = [s["times_s"].get(key, float("nan")) for s in summaries]
                 parts.append(f"{key} {statistics.median(values):7.2f} s")
             walls = [s["wall_s"] for s in summaries]
