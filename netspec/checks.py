@@ -19,6 +19,9 @@ from netspec.model import Assembly, Export, Network, RandomValue, View
 
 #: The manifest every run writes beside its outputs; no export may take its name.
 MANIFEST = "manifest.json"
+#: The hidden folder a run stages its outputs in (``<out>/.netspec-staging-<random>``);
+#: no export path may start with it.
+STAGING_PREFIX = ".netspec-staging-"
 #: What each export format can write.
 FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none"}
 #: The files a ``sonata`` export writes beside its spike file ``<stem>.h5``, by suffix of
@@ -63,9 +66,64 @@ INHIBITORY_RECEPTORS = frozenset({"inhibitory", "GABA", "GABAA", "GABAB"})
 def check_network(network: Network, source: SourceMap) -> list[Diagnostic]:
     """Every cross-object problem of ``network``."""
     return [*_delays(network, source), *_weight_signs(network, source),
+            *_connection_counts(network, source),
             *_connection_lists(network, source),
             *_probabilities(network, source), *_sampling(network, source),
             *_exports(network, source), *_sonata_names(network, source)]
+
+
+#: Connectors that draw a fixed number of connections: the size that bounds ``n`` per cell
+#: (``pre`` or ``post``), or ``None`` for a total over every pair of cells.
+FIXED_NUMBER_CONNECTORS = {"FixedNumberPreConnector": "pre", "FixedNumberPostConnector": "post",
+                           "FixedTotalNumberConnector": None}
+#: Most connections per pair of cells, on average, a connector drawing with replacement may
+#: make. Down-scaled cortical models keep their in-degrees and so draw several connections
+#: per pair (the microcircuit at 2 % scale: about 5); thousands per pair are a mistake,
+#: and PyNN draws them one by one in Python (2e9 connections on 5 x 5 cells hang a run).
+MAX_MULTAPSES = 1000
+
+
+def _connection_counts(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
+    """``n`` of the fixed-number connectors, bounded by what the sizes of ``pre`` and
+    ``post`` allow. Without replacement: at most the cells to draw from (one fewer when a
+    population may not connect to itself), at most every pair in total (past that PyNN
+    would silently connect pairs twice). With replacement: at most
+    :data:`MAX_MULTAPSES` connections per pair on average."""
+    for projection in network.projections.values():
+        connector = projection.connector
+        if connector.type not in FIXED_NUMBER_CONNECTORS:
+            continue
+        n = connector.parameters.get("n")
+        if not isinstance(n, int) or isinstance(n, bool):
+            continue  # a random n is drawn per cell by PyNN
+        side = FIXED_NUMBER_CONNECTORS[connector.type]
+        pre, post = network.size_of(projection.pre), network.size_of(projection.post)
+        replacement = connector.parameters.get("with_replacement", side is None) is True
+        no_self = (connector.parameters.get("allow_self_connections", True) is not True
+                   and projection.pre == projection.post)
+        path: SpecPath = (*projection.origin.path, "connector", "n")
+        if side is None:
+            pairs = pre * post - (min(pre, post) if no_self else 0)
+            what = (f"the {pairs} pairs of cells of '{projection.pre}' and "
+                    f"'{projection.post}'{' (no cell to itself)' if no_self else ''}")
+        else:
+            drawn_from = projection.pre if side == "pre" else projection.post
+            cells = pre if side == "pre" else post
+            pairs = cells - (1 if no_self else 0)
+            each = "post" if side == "pre" else "pre"
+            what = (f"the {cells} cells of '{drawn_from}'" if pairs == cells else
+                    f"the {pairs} other cells of '{drawn_from}' (no cell to itself)"
+                    ) + f", which each {each} cell draws from"
+        if not replacement and n > pairs:
+            yield source.diagnostic(path, "NS106", (
+                f"n ({n}) is more than {what}; without replacement there are not that many "
+                "distinct pairs, so PyNN would silently connect some pairs twice: lower n, "
+                "or set with_replacement: true if multiple connections are meant"))
+        elif replacement and n > MAX_MULTAPSES * max(pairs, 1):
+            yield source.diagnostic(path, "NS106", (
+                f"n ({n}) would make more than {MAX_MULTAPSES} connections per pair on "
+                f"average ({what}); such a count is a mistake, and PyNN would draw it one "
+                "connection at a time"))
 
 
 def _weight_signs(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
@@ -300,31 +358,63 @@ def _sonata_names(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
         seen.setdefault(label, name)
 
 
+def _path_clash(normal: str, files: dict[str, int], folders: dict[str, int]) -> str | None:
+    """Why an export may not write ``normal`` beside the ``files`` written so far and the
+    ``folders`` they need (path → export index, -1 for the manifest): the same path, or a
+    path that one needs as a file and another as a folder (``res`` and ``res/cells.pkl``);
+    ``None`` when it is free."""
+    def who(index: int, path: str) -> str:
+        return f"every run writes '{path}'" if index < 0 else f"export[{index}] writes '{path}'"
+
+    if normal in files:
+        if files[normal] < 0:
+            return f"'{MANIFEST}' is written by every run; choose another path"
+        return f"export[{files[normal]}] already writes '{normal}'"
+    parts = normal.split("/")
+    mine = ["/".join(parts[:end]) for end in range(1, len(parts))]
+    for folder in mine:
+        if folder in files:
+            return (f"'{normal}' needs '{folder}' to be a folder, but "
+                    f"{who(files[folder], folder)} as a file")
+    if normal in folders:
+        index = folders[normal]
+        return (f"'{normal}' would be a file where export[{index}] needs a folder "
+                f"(it writes inside '{normal}')")
+    return None
+
+
 def _exports(network: Network, source: SourceMap) -> Iterator[Diagnostic]:
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {MANIFEST: -1}
+    folders: dict[str, int] = {}
     for export in network.exports:
         path = export.origin.path
         normal = posixpath.normpath(export.path.replace("\\", "/"))
+        parts = normal.split("/")
         if (export.path.startswith(("/", "\\")) or (len(export.path) > 1
                                                      and export.path[1] == ":")
-                or normal == ".." or normal.startswith("../") or normal in ("", ".")):
+                or normal == ".." or normal.startswith("../") or normal in ("", ".")
+                or export.path.endswith(("/", "\\"))):
             yield source.diagnostic((*path, "path"), "NS501",
-                                    f"export path '{export.path}' must be a file name relative "
+                                    f"export path {export.path!r} must be a file name relative "
                                     "to the output folder, inside it")
+            continue
+        if parts[0].startswith(STAGING_PREFIX):
+            yield source.diagnostic((*path, "path"), "NS501",
+                                    f"export path {export.path!r} is inside the hidden folder "
+                                    f"netspec stages outputs in ({STAGING_PREFIX}…); choose "
+                                    "another path")
             continue
         for written in export_files(export):
             normal = posixpath.normpath(written.replace("\\", "/"))
+            parts = normal.split("/")
             beside = "" if written == export.path else f" (beside '{export.path}')"
-            if normal == MANIFEST:
-                yield source.diagnostic((*path, "path"), "NS502",
-                                        f"'{MANIFEST}' is written by every run{beside}; "
-                                        "choose another path")
-            elif normal in seen:
-                yield source.diagnostic((*path, "path"), "NS502",
-                                        f"export[{seen[normal]}] already writes "
-                                        f"'{normal}'{beside}")
+            clash = _path_clash(normal, seen, folders)
+            if clash is not None:
+                yield source.diagnostic((*path, "path"), "NS502", clash + beside)
                 break
-            seen.setdefault(normal, int(path[-1]))
+            seen[normal] = int(path[-1])
+            for end in range(1, len(parts)):
+                folders.setdefault("/".join(parts[:end]), int(path[-1]))
         writes = FORMAT_WRITES.get(export.format)
         if export.edges is not None and export.format != "sonata":
             yield source.diagnostic((*path, "edges"), "NS504",

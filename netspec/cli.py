@@ -226,10 +226,12 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
 @click.option("--backend", default="nest", show_default=True)
 @_set_option
 @_duration_option
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @_errors
 def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...],
-             duration: str | None) -> None:
-    """Print (or write) a standalone PyNN script that does what `netspec run` does."""
+             duration: str | None, force: bool) -> None:
+    """Print (or write) a standalone PyNN script that does what `netspec run` does.
+    An existing -o file is replaced only with --force; the spec itself never is."""
     from netspec.emit import compile_file
     from netspec.pipeline import parse_overrides
 
@@ -239,7 +241,7 @@ def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...
         click.echo(script, nl=False)
     else:
         from netspec.export.staging import write_atomic
-        write_atomic(output, script.encode("utf-8"))
+        write_atomic(output, script.encode("utf-8"), force=force, protect=[spec])
 
 
 @main.command()
@@ -252,9 +254,10 @@ def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of printing.")
 @_set_option
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @_errors
 def describe(spec: Path, fmt: str, diagram: bool, output: Path | None,
-             sets: tuple[str, ...]) -> None:
+             sets: tuple[str, ...], force: bool) -> None:
     """Describe SPEC with the Nordlie-Gewaltig-Plesser (2009) tables (populations,
     connectivity with expected synapse counts, models, input, measurements), or draw it.
     Never imports PyNN or a simulator."""
@@ -267,19 +270,20 @@ def describe(spec: Path, fmt: str, diagram: bool, output: Path | None,
             raise UsageError("--diagram needs -o FILE.svg or -o FILE.png")
         picture = diagram_format(output)
         network = load(spec, overrides=overrides)
-        _write_file(output, draw(network, picture))
+        _write_file(output, draw(network, picture), force, spec)
         return
     from netspec.describe import describe as describe_network
     text = describe_network(load(spec, overrides=overrides), fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
-        _write_file(output, text.encode("utf-8"))
+        _write_file(output, text.encode("utf-8"), force, spec)
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, force: bool, spec: Path) -> None:
+    """``-o``: an existing file is replaced only with ``--force``, the spec never."""
     from netspec.export.staging import write_atomic
-    write_atomic(path, data)
+    write_atomic(path, data, force=force, protect=[spec])
 
 
 @main.command()

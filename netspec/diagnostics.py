@@ -21,7 +21,7 @@ CODES: dict[str, str] = {
     # NS0xx: reading the file
     "NS001": "the file is not valid UTF-8",
     "NS002": "the file contains a control character",
-    "NS003": "the file is larger than the size limit",
+    "NS003": "the file is larger than the size limit (bytes or values)",
     "NS004": "the file is empty",
     "NS010": "YAML syntax error",
     "NS011": "a mapping has the same key twice",

@@ -14,7 +14,10 @@ values at the same positions.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +37,16 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 48
 #: Most alias uses (``*name``) in one file.
 MAX_ALIASES = 64
-#: Most values built from one file, aliases expanded (guards against alias bombs).
-MAX_NODES = 2_000_000
+#: Most values in one file, aliases expanded (guards against alias bombs and against
+#: specs so long that reading them takes minutes): counted while the YAML is composed,
+#: so that reading stops early. Long arrays belong in a .npy or .csv file.
+MAX_NODES = 100_000
+#: Largest magnitude of an integer written in a spec (or given to ``--set``): what a
+#: 64-bit simulator integer holds. Larger whole numbers are refused, not rounded.
+MAX_INTEGER = 2**63 - 1
 
+#: What YAML counts as a line break (``\r`` alone included): marks count lines by these.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 _INT_DEC = re.compile(r"[-+]?[0-9]+\Z")
@@ -103,6 +113,7 @@ class _Limits:
     def _start(self) -> None:
         self.depth = 0
         self.aliases = 0
+        self.nodes = 0
         self.problems: list[tuple[Mark, str, str]] = []
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -114,6 +125,11 @@ class _Limits:
                 raise _Stop(event.start_mark, "NS013",
                             f"more than {MAX_ALIASES} aliases; write the values out")
         else:
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise _Stop(event.start_mark, "NS003",
+                            f"the spec holds more than {MAX_NODES:,} values; keep long arrays "
+                            "in a .npy or .csv file named from the spec ({file: …})")
             tag = getattr(event, "tag", None)
             if tag not in (None, "!"):
                 shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
@@ -145,7 +161,7 @@ if yaml.__with_libyaml__:  # the same events from C: reading a spec is ten times
             yaml.composer.Composer.__init__(self)
             yaml.resolver.BaseResolver.__init__(self)
             self._start()
-            self.lines = stream.split("\n")
+            self.lines = _LINE_BREAK.split(stream)  # YAML's line breaks, as its marks count
 
         def compose_scalar_node(self, anchor: Any) -> Any:
             node = super().compose_scalar_node(anchor)
@@ -158,13 +174,17 @@ if yaml.__with_libyaml__:  # the same events from C: reading a spec is ten times
                     before = self.lines[row][:mark.column].rstrip(" \t")
                 while not before and row > 0:  # the value's ':' ends an earlier line
                     row -= 1
-                    before = self.lines[row].rstrip(" \t")
+                    before = self.lines[row].rstrip(" \t") if row < len(self.lines) else ""
                 if before.endswith(":") and (row, len(before)) < (mark.line, mark.column):
                     node.start_mark = yaml.Mark(mark.name, mark.index, row, len(before),
                                                 None, None)  # type: ignore[arg-type]
             return node
 
     _Composer = _CComposer
+
+
+class ScalarError(ValueError):
+    """A plain scalar that looks like a number but cannot be one (an integer too large)."""
 
 
 class _Stop(Exception):
@@ -179,8 +199,7 @@ def read_spec_text(path: Path) -> tuple[str, list[Diagnostic]]:
     """
     name = str(path)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        raw = _read_bounded(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise SpecFileError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     if len(raw) > MAX_FILE_BYTES:
@@ -208,6 +227,33 @@ def read_spec_text(path: Path) -> tuple[str, list[Diagnostic]]:
         return "", [Diagnostic(name, line, column, "NS002",
                                f"control character U+{ord(bad.group()):04X} is not allowed")]
     return text, []
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``, without waiting on a FIFO nobody writes to.
+
+    The file is opened without blocking (opening a FIFO for reading would otherwise wait
+    for a writer forever), then read normally: a regular file as usual, a pipe that a
+    writer holds (``netspec validate <(generate-spec)``) until the writer closes it, and
+    a FIFO without a writer reads as empty.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_NOCTTY", 0))
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(1 << 20, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def parse_spec_text(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
@@ -357,7 +403,13 @@ class _Builder:
                         f"the spec expands to more than {MAX_NODES} values (alias bomb?)")
         self.source.values.setdefault(path, _position(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
+            try:
+                return _scalar(node)
+            except ScalarError as exc:
+                line, column = _position(node.start_mark)
+                self.problems.append(Diagnostic(self.source.file, line, column, "NS209",
+                                                str(exc), path))
+                return None
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
@@ -367,10 +419,14 @@ class _Builder:
     def _pairs(self, node: yaml.MappingNode, path: SpecPath) -> Iterator[tuple[str, Any]]:
         seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            try:
+                key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            except ScalarError:
+                key = None  # a huge integer as a key: not a name
             if not isinstance(key, str):
                 line, column = _position(key_node.start_mark)
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "…"
+                shown = shown if len(shown) <= 40 else shown[:30] + "…"
                 self.problems.append(Diagnostic(
                     self.source.file, line, column, "NS017",
                     f"mapping key {shown!r} is not a name; write keys as text", path))
@@ -396,18 +452,39 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return plain_scalar(node.value)
 
 
+#: Most digits an integer within :data:`MAX_INTEGER` can need, by base (sign excluded);
+#: longer digit strings are refused before Python converts them (which costs time and
+#: raises past 4300 digits).
+_MAX_DIGITS = {10: 19, 8: 21, 16: 16}
+
+
+def _integer(digits: str, base: int, text: str) -> int:
+    """``digits`` (with an optional sign) in ``base``, refused beyond :data:`MAX_INTEGER`."""
+    unsigned = digits.lstrip("+-").lstrip("0")
+    value = int(digits, base) if len(unsigned) <= _MAX_DIGITS[base] else None
+    if value is None or abs(value) > MAX_INTEGER:
+        shown = text if len(text) <= 24 else f"{text[:12]}…{text[-4:]} ({len(text)} characters)"
+        raise ScalarError(f"the integer {shown} is too large: whole numbers in a spec must lie "
+                          f"within ±{MAX_INTEGER} (2**63 - 1); write a float such as 1e20 "
+                          "if you mean a large number")
+    return value
+
+
 def plain_scalar(value: str) -> Any:
-    """A plain (unquoted) scalar by the YAML 1.2 core schema, as ``--set`` values are read."""
+    """A plain (unquoted) scalar by the YAML 1.2 core schema, as ``--set`` values are read.
+
+    Raises :class:`ScalarError` for an integer beyond :data:`MAX_INTEGER`.
+    """
     if _NULL.match(value):
         return None
     if value in _BOOL:
         return _BOOL[value]
     if _INT_DEC.match(value):
-        return int(value, 10)
+        return _integer(value, 10, value)
     if _INT_OCT.match(value):
-        return int(value[2:], 8)
+        return _integer(value[2:], 8, value)
     if _INT_HEX.match(value):
-        return int(value[2:], 16)
+        return _integer(value[2:], 16, value)
     if _FLOAT.match(value):
         return float(value)
     if _INF.match(value):

@@ -291,6 +291,20 @@ class Network:
         """Number of cells in a population, view or assembly."""
         return self.target(name).size
 
+    def populations_of(self, name: str) -> frozenset[str]:
+        """The populations whose cells a population, view or assembly holds."""
+        target = self.target(name)
+        if isinstance(target, Assembly):
+            return frozenset().union(*(self.populations_of(m) for m in target.members))
+        if isinstance(target, View):
+            return frozenset({target.population})
+        return frozenset({target.name})
+
+    def may_overlap(self, a: str, b: str) -> bool:
+        """Whether targets ``a`` and ``b`` may share a cell (they draw on a population in
+        common), so that a projection from one to the other may connect a cell to itself."""
+        return bool(self.populations_of(a) & self.populations_of(b))
+
 
 def cell_types(name: str, populations: Mapping[str, Population],
                views: Mapping[str, View | Assembly]) -> tuple[str, ...]:

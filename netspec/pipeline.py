@@ -15,7 +15,7 @@ from netspec import schema, units
 from netspec.checks import check_network
 from netspec.diagnostics import Diagnostic, did_you_mean
 from netspec.errors import SpecError, UsageError
-from netspec.loader import load_yaml, plain_scalar
+from netspec.loader import ScalarError, load_yaml, plain_scalar
 from netspec.model import Network
 from netspec.resolve import resolve
 
@@ -133,7 +133,10 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not name.isidentifier() or not value.strip():
             raise UsageError(f"--set takes NAME=VALUE, not '{item}'")
-        out[name] = plain_scalar(value.strip())
+        try:
+            out[name] = plain_scalar(value.strip())
+        except ScalarError as exc:
+            raise UsageError(f"--set {name}: {exc}") from None
     return out
 
 

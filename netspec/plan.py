@@ -16,6 +16,9 @@ draws on the host: ``host_rng_connectors``). Backend differences come from a pro
 
 from __future__ import annotations
 
+import builtins
+import keyword
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -156,10 +159,29 @@ class Profile(Protocol):
                           index: int) -> dict[str, Any]: ...
 
 
+#: Names the emitted script and the executor bind themselves (modules, helpers, loop
+#: variables of the export code in :mod:`netspec.emit`), which no spec object's
+#: variable may take. ``tests/test_compile.py`` checks that every name the emitted
+#: script binds is here.
+SCRIPT_NAMES = frozenset({
+    "sim", "np", "rng", "native_rng", "RandomDistribution", "NumpyRNG", "Sequence", "space",
+    "sys", "json", "csv", "h5py", "Path", "NixIO", "SORTING", "out", "io", "h5", "group",
+})
+
+#: Every name a spec object's variable must avoid: Python's keywords (``class``), soft
+#: keywords (``match``), builtins (``str``, ``print``) and :data:`SCRIPT_NAMES`.
+RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(
+    dir(builtins)) | SCRIPT_NAMES
+
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
+
+
 def variable(name: str) -> str:
-    """The Python variable that holds spec object ``name`` (slugs may contain '-')."""
-    out = name.replace("-", "_")
-    return out if not out[0].isdigit() else f"_{out}"
+    """A Python identifier for spec object ``name``: slugs may contain '-' and start with
+    a digit; anything else outside ``[A-Za-z0-9_]`` is replaced too, so that whatever a
+    spec names its objects, the name is data in the emitted script, never code."""
+    out = _NOT_IDENTIFIER.sub("_", name)
+    return out if out and not out[0].isdigit() else f"_{out}"
 
 
 def build_plan(network: Network, profile: Profile) -> Plan:
@@ -173,8 +195,7 @@ class _Planner:
         self.profile = profile
         self.steps: list[Step] = []
         self.objects: dict[str, str] = {}
-        self.used: set[str] = {"sim", "np", "rng", "native_rng", "RandomDistribution",
-                               "NumpyRNG", "Sequence", "space"}
+        self.used: set[str] = set(RESERVED)
         self.native: frozenset[str] = frozenset()
 
     def name_for(self, spec_name: str) -> str:

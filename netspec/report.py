@@ -84,6 +84,14 @@ def _github(results: Sequence[tuple[str, Sequence[Diagnostic] | str]]) -> str:
     return "\n".join(lines)
 
 
+def _cells(info: dict[str, Any]) -> str:
+    """``N cells``, or ``R of N cells recorded`` when only some cells record spikes."""
+    recorded, size = info.get("recorded"), info.get("size")
+    if isinstance(recorded, int) and recorded != size:
+        return f"{recorded} of {size} cells recorded"
+    return f"{size} cells"
+
+
 def summary_table(summary: dict[str, object]) -> str:
     """The seed notebook's closing table, for any network."""
     times = summary.get("times_s", {})
@@ -103,7 +111,7 @@ def summary_table(summary: dict[str, object]) -> str:
         if info.get("mean_rate_hz") is not None:
             rows.append((f"Rate of {name}",
                          f"{info['mean_rate_hz']:g} Hz ({info['spike_count']} spikes, "
-                         f"{info['size']} cells)"))
+                         f"{_cells(info)})"))
     mapping = summary.get("mapping")
     if isinstance(mapping, dict):
         rows += _mapping_rows(mapping)

@@ -180,6 +180,9 @@ def test_diagram_is_svg_deterministic_and_png(tmp_path: Path) -> None:
     first = svg.read_bytes()
     assert first.startswith(b"<?xml") and b"<svg" in first[:400]
     done = netspec_cli("describe", str(VA), "--diagram", "-o", str(svg))
+    assert done.returncode == 3 and "--force" in done.stderr, "no overwrite without --force"
+    done = netspec_cli("describe", str(VA), "--diagram", "-o", str(svg), "--force")
+    assert done.returncode == 0, done.stderr
     assert svg.read_bytes() == first, "the same spec draws the same bytes"
     png = tmp_path / "va.png"
     done = netspec_cli("describe", str(MICROCIRCUIT), "--diagram", "-o", str(png))

@@ -207,8 +207,13 @@ def test_summary_and_summarise(tmp_path: Path) -> None:
     quiet = make("quiet")
     quiet.spike_times = quiet.spike_ids = quiet.spike_channels = None
     rates = summarise({"exc": d, "quiet": quiet}, 100.0)
-    assert rates["exc"] == {"size": 6, "spike_count": 15, "mean_rate_hz": 15 / 6 / 0.1}
-    assert rates["quiet"] == {"size": 6, "spike_count": None, "mean_rate_hz": None}
+    assert rates["exc"] == {"size": 6, "recorded": 6, "spike_count": 15,
+                            "mean_rate_hz": 15 / 6 / 0.1}
+    assert rates["quiet"] == {"size": 6, "recorded": None, "spike_count": None,
+                              "mean_rate_hz": None}
+    d.spike_channels = np.array([1, 3, 4])  # recorded on three cells: their rate
+    assert summarise({"exc": d}, 100.0)["exc"] == {
+        "size": 6, "recorded": 3, "spike_count": 15, "mean_rate_hz": 15 / 3 / 0.1}
     path = tmp_path / "summary.json"
     WRITERS["summary"](path, [], WriteContext(summary={"populations": rates,
                                                        "seed": np.int64(3),

@@ -70,7 +70,7 @@ def test_the_describe_command_imports_no_simulator(tmp_path: Path) -> None:
             f"from netspec.cli import main\n"
             f"for spec in {specs!r}:\n"
             f"    for args in (['--format', 'markdown'], ['--format', 'html'],\n"
-            f"                 ['--format', 'json'], ['--diagram', '-o', {svg!r}]):\n"
+            f"                 ['--format', 'json'], ['--diagram', '--force', '-o', {svg!r}]):\n"
             f"        try:\n"
             f"            main(['describe', spec, *args])\n"
             f"        except SystemExit as exit:\n"

@@ -279,7 +279,7 @@ MESSAGES: list[tuple[str, str]] = [
      "    connector: {type: AllToAllConnector}\n    synapse: {typ: StaticSynapse}\n",
      "projections.p.synapse needs 'type' (is 'typ' meant to be 'type'?)"),
     ('netspec: "1"\nname: t\nsimulation: {timestep: 0.1, duration: 10, seed: -1}\n' + CELLS,
-     "simulation.seed must be ≥ 0, not -1"),
+     "simulation.seed must be ≥ 1, not -1"),
 ]
 
 

@@ -14,7 +14,7 @@ from netspec.backends import BackendProfile
 from netspec.diagnostics import Diagnostic
 from netspec.errors import BackendUnavailableError
 from netspec.loader import SourceMap
-from netspec.model import Network
+from netspec.model import Network, SpikeTrains
 
 _log = logging.getLogger("netspec")
 #: Connectors that pyNN.nest builds with NEST's own rules when given a NativeRNG.
@@ -108,6 +108,77 @@ class _QuietPyNN(logging.Filter):
         return True
 
 
+#: pyNN.nest's GutigWeightDependence takes mu_plus and mu_minus but never passes them on:
+#: NEST runs with its defaults, 0.5.
+GUTIG_DEFAULTS = {"mu_plus": 0.5, "mu_minus": 0.5}
+#: NEST's time resolution (ms): a spike time must lie at least this far after min_delay.
+NEST_TIC = 0.001
+
+
+def _ignored_by_pynn_nest(network: Network, name: str,
+                          source: SourceMap) -> list[Diagnostic]:
+    """Options of projection ``name`` that pyNN.nest 0.13 accepts and silently ignores, so
+    the network NEST builds would differ from the spec."""
+    projection = network.projections[name]
+    found = []
+    connector = projection.connector
+    where = (*projection.origin.path, "connector")
+    if connector.type == "FixedTotalNumberConnector":
+        # PyNN 0.13 draws every connection with replacement and never checks autapses
+        if connector.parameters.get("with_replacement") is False:
+            found.append(source.diagnostic(
+                (*where, "with_replacement"), "NS604",
+                "pyNN.nest ignores with_replacement: false for FixedTotalNumberConnector "
+                "(PyNN 0.13 draws every connection with replacement, so a pair may be "
+                "connected twice); remove it, or list the connections with "
+                "FromListConnector"))
+        if connector.parameters.get("allow_self_connections", True) is not True and \
+                network.may_overlap(projection.pre, projection.post):
+            found.append(source.diagnostic(
+                (*where, "allow_self_connections"), "NS604",
+                "pyNN.nest ignores allow_self_connections for FixedTotalNumberConnector "
+                "(PyNN 0.13 never excludes a cell connecting to itself); remove it, or list "
+                "the connections with FromListConnector"))
+    weights = projection.synapse.weight_dependence
+    if weights is not None and weights.type == "GutigWeightDependence":
+        for key, default in GUTIG_DEFAULTS.items():
+            value = weights.parameters.get(key, default)
+            if isinstance(value, float | int) and value != default:
+                found.append(source.diagnostic(
+                    (*projection.origin.path, "synapse", "weight_dependence", key), "NS604",
+                    f"pyNN.nest ignores {key} of GutigWeightDependence (NEST would run with "
+                    f"{default}, not {value:g}); only {default} runs on NEST"))
+    return found
+
+
+def _early_spikes(network: Network, source: SourceMap) -> list[Diagnostic]:
+    """Spike times NEST cannot emit: pyNN.nest sends a SpikeSourceArray's spikes through
+    a connection of min_delay and so asks NEST for each spike min_delay earlier; a spike
+    at or before min_delay would be due at or before time 0 (NEST drops it, or refuses
+    the time 0)."""
+    found = []
+    earliest = network.simulation.min_delay + NEST_TIC
+    for population in network.populations.values():
+        times = population.parameters.get("spike_times")
+        if not isinstance(times, SpikeTrains):
+            continue
+        trains = times.trains
+        for i, train in enumerate(trains):
+            early = train.data[train.data < earliest - 1e-9]
+            if early.size:
+                path = (*population.origin.path, "parameters", "spike_times")
+                per_cell = times.per_cell and times.file is None
+                found.append(source.diagnostic(
+                    (*path, i) if per_cell else path, "NS604",
+                    f"spike time {early[0]:g} ms{f' (train {i})' if len(trains) > 1 else ''}"
+                    f" is too early for NEST: pyNN.nest delivers a SpikeSourceArray's spikes "
+                    f"through a connection of min_delay ({network.simulation.min_delay:g} "
+                    f"ms), so every spike time must be at least {earliest:g} ms (NEST would "
+                    "drop earlier ones)"))
+                break
+    return found
+
+
 class NestProfile(BackendProfile):
     """Runs on NEST through ``pyNN.nest``.
 
@@ -188,6 +259,8 @@ class NestProfile(BackendProfile):
                 found.append(source.diagnostic((*path, "timing_dependence", "type"), "NS604",
                                                f"{rule.type} is not available on NEST "
                                                "(pyNN.nest does not implement it)"))
+            found += _ignored_by_pynn_nest(network, projection.name, source)
+        found += _early_spikes(network, source)
         return found
 
     #: PyNN's one logger gets one filter per process.

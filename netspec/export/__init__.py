@@ -260,4 +260,5 @@ def _os_errors(plan: OutputPlan, path: str) -> Iterator[None]:
     except OSError as exc:
         if isinstance(exc, OutputError):
             raise
-        raise OutputError(f"cannot write {plan.final(path)}: {os_message(exc)}") from exc
+        raise OutputError(f"cannot write {plan.final(path)}: {os_message(exc)}; "
+                          "nothing was published") from exc

@@ -55,6 +55,7 @@ import neo
 import numpy as np
 import quantities as pq
 
+from netspec.export.guarded import guarded, nixio_through
 from netspec.export.recorded import RecordedData
 
 LAYOUT = "multiplexed-1"
@@ -65,7 +66,9 @@ def write(path: Path, data: Sequence[RecordedData],
           summary: Mapping[str, Any] | None = None) -> None:
     """Write ``data`` (one or more targets) to a new NIX file at ``path``."""
     block = build_block(data)
-    with _gc_frozen(), _fast_nixio_class()(str(path), mode="ow") as io:
+    # through a guard: a full disk raises OSError after HDF5 closed the file cleanly
+    with guarded(path) as guard, nixio_through(guard), _gc_frozen(), \
+            _fast_nixio_class()(str(path), mode="ow") as io:
         io.write_block(block)
 
 

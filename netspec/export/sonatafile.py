@@ -36,6 +36,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from netspec.export.guarded import guarded
 from netspec.export.recorded import RecordedData
 from netspec.export.structure import EdgeSet, PopulationInfo
 
@@ -77,7 +78,8 @@ def write(files: Sequence[Path], data: Sequence[RecordedData],
     """Write the files of one export (as :func:`netspec.checks.export_files` names them):
     spikes, nodes, node types and, with ``edges``, edges and edge types."""
     path = files[0]
-    with h5py.File(path, "w") as f:
+    # each HDF5 file through a guard: a full disk raises OSError after HDF5 closed the file
+    with guarded(path) as guard, h5py.File(guard, "w") as f:
         _header(f)
         root = f.create_group("spikes")
         for label, (times, ids) in spikes_by_population(data).items():
@@ -92,7 +94,7 @@ def write(files: Sequence[Path], data: Sequence[RecordedData],
 
 def write_nodes(nodes: Path, types: Path, populations: Sequence[PopulationInfo]) -> None:
     """The nodes file and node types table of ``populations``."""
-    with h5py.File(nodes, "w") as f:
+    with guarded(nodes) as guard, h5py.File(guard, "w") as f:
         _header(f)
         root = f.create_group("nodes")
         for type_id, population in enumerate(populations):
@@ -128,7 +130,7 @@ def edge_population_names(edges: Sequence[EdgeSet]) -> list[str]:
 def write_edges(file: Path, types: Path, edges: Sequence[EdgeSet]) -> None:
     """The edges file and edge types table of ``edges``."""
     names = edge_population_names(edges)
-    with h5py.File(file, "w") as f:
+    with guarded(file) as guard, h5py.File(guard, "w") as f:
         _header(f)
         root = f.create_group("edges")
         for type_id, (name, e) in enumerate(zip(names, edges, strict=True)):

@@ -7,6 +7,9 @@ its results fails in a second, not after an hour:
   written, fsynced and removed in it);
 * no export's final path, nor ``manifest.json``, may exist unless ``force``
   (:class:`~netspec.errors.OutputExistsError` lists them all);
+* no output may land outside the output folder through a symbolic link: the real
+  path of each output's folder must lie inside the real output folder (checked
+  again just before publishing, so a link made meanwhile is refused too);
 * a hidden staging folder ``.netspec-staging-<random>`` is made inside it, holding an
   ``.owner`` file (host and process id); staging folders left by runs that were killed
   (their process is gone, or, without an owner file, older than
@@ -48,13 +51,12 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol
 
-from netspec.checks import MANIFEST
+from netspec.checks import MANIFEST, STAGING_PREFIX
 from netspec.errors import Interrupted, OutputError, OutputExistsError, UsageError
 
 __all__ = ["MANIFEST", "STAGING_PREFIX", "OutputPlan", "os_message", "prepare",
            "remove_stale_staging", "write_atomic"]
 
-STAGING_PREFIX = ".netspec-staging-"
 #: The file in a staging folder naming the process that owns it (``host pid``).
 OWNER = ".owner"
 #: A staging folder without an owner file is taken as abandoned after this many seconds.
@@ -165,6 +167,7 @@ class OutputPlan:
             raise OutputError("not published, these outputs were not written and verified: "
                               + ", ".join(str(self.out_dir.joinpath(*p.parts)) for p in missing))
         finals = [self.out_dir.joinpath(*p.parts) for p in self.paths]
+        _confined(self.out_dir, finals)
         if not self.force:
             existing = [f for f in finals if os.path.lexists(f)]
             if existing:
@@ -281,6 +284,7 @@ def prepare(exports: Iterable[ExportLike], out_dir: Path, force: bool) -> Output
     if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise OutputError(f"output folder {out_dir} exists and is not a folder")
     finals = [out_dir.joinpath(*r.parts) for r in rels]
+    _confined(out_dir, finals)
     existing = [f for f in finals if os.path.lexists(f)]
     blocked = [f for f in existing if f.is_dir() and not f.is_symlink()]
     if blocked:
@@ -388,6 +392,22 @@ def _previous_outputs(out_dir: Path) -> list[PurePosixPath]:
     return found
 
 
+def _confined(out_dir: Path, finals: Iterable[Path]) -> None:
+    """Refuse (:class:`OutputError`) any output whose folder is, through a symbolic link
+    on the way, outside the real output folder (the final name itself may be a link:
+    publishing replaces the link, never what it points to)."""
+    real_out = os.path.realpath(out_dir)
+    escaping = []
+    for final in finals:
+        real_parent = os.path.realpath(final.parent)
+        if os.path.commonpath([real_out, real_parent]) != real_out:
+            escaping.append(f"{final} (its folder is {real_parent})")
+    if escaping:
+        raise OutputError("outputs would be written outside the output folder "
+                          f"{out_dir} through a symbolic link: {', '.join(escaping)}; "
+                          "remove the link or choose another --out")
+
+
 def _exists_message(existing: list[Path]) -> str:
     return ("outputs exist (use --force to overwrite): "
             + ", ".join(str(p) for p in existing))
@@ -397,6 +417,13 @@ def _remove_empty(folders: list[Path]) -> None:
     for folder in reversed(folders):
         with contextlib.suppress(OSError):
             folder.rmdir()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _fsync_file(path: Path) -> None:
@@ -421,10 +448,34 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: Path, content: bytes) -> None:
+def write_atomic(path: Path, content: bytes, *, force: bool = False,
+                 protect: Iterable[Path] = ()) -> None:
     """Write ``content`` to ``path`` so that ``path`` is either the old file or the whole
-    new one (a temporary file beside it, fsynced, then renamed)."""
+    new one (a temporary file beside it, fsynced, then renamed).
+
+    An existing ``path`` is replaced only with ``force`` (keeping its permission bits);
+    a new file gets the usual mode (``0o666`` less the umask). Raises
+    :class:`OutputExistsError` for an existing file without ``force``,
+    :class:`OutputError` when ``path`` is a folder, one of ``protect`` (the spec being
+    compiled: never replaced, even with ``force``) or cannot be written.
+    """
     path = Path(path)
+    if any(_same_file(path, kept) for kept in protect):
+        raise OutputError(f"{path} is the spec itself; choose another output file")
+    if os.path.isdir(path):
+        raise OutputError(f"{path} is a folder; name the file to write")
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {os_message(exc)}") from exc
+    if (mode is not None or os.path.lexists(path)) and not force:
+        raise OutputExistsError(f"{path} exists (use --force to overwrite it)")
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -432,6 +483,7 @@ def write_atomic(path: Path, content: bytes) -> None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
                 fh.flush()
+                os.fchmod(fh.fileno(), mode)
                 os.fsync(fh.fileno())
             os.replace(temp, path)
         except BaseException:

@@ -18,18 +18,24 @@ from netspec.export.recorded import RecordedData
 
 
 def summarise(data: Mapping[str, RecordedData], duration_ms: float) -> dict[str, Any]:
-    """Per target: ``size``, ``spike_count`` and ``mean_rate_hz`` (count / size / duration).
+    """Per target: ``size``, ``recorded`` (the cells whose spikes were recorded),
+    ``spike_count`` and ``mean_rate_hz`` (count / recorded cells / duration: a recording
+    of some cells of a population gives their rate, not one diluted over the others).
 
-    Targets whose spikes were not recorded get ``None`` for both.
+    Targets whose spikes were not recorded get ``None`` for the last three.
     """
     out: dict[str, Any] = {}
     for name, d in data.items():
-        entry: dict[str, Any] = {"size": int(d.size), "spike_count": None, "mean_rate_hz": None}
+        entry: dict[str, Any] = {"size": int(d.size), "recorded": None, "spike_count": None,
+                                 "mean_rate_hz": None}
         if d.spike_times is not None:
             count = int(d.spike_times.size)
+            recorded = int(d.spike_channels.size) if d.spike_channels is not None else d.size
+            entry["recorded"] = recorded
             entry["spike_count"] = count
             seconds = duration_ms / 1000.0
-            entry["mean_rate_hz"] = count / d.size / seconds if d.size and seconds > 0 else 0.0
+            entry["mean_rate_hz"] = count / recorded / seconds if recorded and seconds > 0 \
+                else 0.0
         out[name] = entry
     return out
 

@@ -27,6 +27,10 @@ class Context:
         self.data = loaded.data
         self.source = loaded.source
         self.skip = skip
+        # every prefix of a skipped path: skipped() is a few set lookups, not a scan of
+        # the skipped paths (thousands of schema errors made resolving quadratic)
+        self.skip_prefixes: set[SpecPath] = {bad[:n] for bad in skip
+                                             for n in range(len(bad) + 1)}
         self.diagnostics: list[Diagnostic] = []
         raw = self.data.get("parameters")
         self.raw_parameters: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
@@ -48,8 +52,9 @@ class Context:
         self.diagnostics.append(self.source.diagnostic(path, code, message, key=key))
 
     def skipped(self, path: SpecPath) -> bool:
-        n = len(path)
-        return any(bad[:n] == path or path[:len(bad)] == bad for bad in self.skip)
+        """Whether ``path`` is inside, or contains, a path the schema stage reported."""
+        return path in self.skip_prefixes or any(path[:n] in self.skip
+                                                 for n in range(len(path)))
 
     def origin(self, path: SpecPath) -> Origin:
         line, column = self.source.locate(path)

@@ -37,6 +37,15 @@ class Outputs(Populations):
                     self.report((*path, "indices", i), "NS311",
                                 f"index {index} is outside the {size} cells of '{target}'")
                     bad = True
+            seen: dict[int, int] = {}
+            for i, index in enumerate(indices):
+                if index in seen:
+                    self.report((*path, "indices", i), "NS311",
+                                f"index {index} repeats indices[{seen[index]}]; record each "
+                                "cell once (PyNN views refuse repeated cells)")
+                    bad = True
+                    break
+                seen[index] = i
         interval = None
         if "sampling_interval" in raw:
             interval = self.number(raw["sampling_interval"], (*path, "sampling_interval"),

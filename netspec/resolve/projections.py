@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from netspec import datafiles
 from netspec import pynn_catalogue as catalogue
 from netspec.diagnostics import SpecPath, unknown
 from netspec.model import ArrayValue, Component, Projection, Synapse
@@ -94,12 +95,11 @@ class Projections(Populations):
                 return self.reference_projection(item, where, pre, post)
             if key == "file":
                 name = self.text(item, where, "file")
-                file = (self.loaded.folder / name).resolve()
-                if not file.is_file():
-                    self.report(where, "NS313", f"cannot read '{name}' (looked in "
-                                                f"{file.parent}): no such file")
-                    raise Invalid
-                return str(file)
+                try:  # PyNN reads it when it builds the projection
+                    return str(datafiles.check_file(self.loaded.folder, name))
+                except datafiles.DataFileError as exc:
+                    self.report(where, "NS313", str(exc))
+                    raise Invalid from None
             if key == "column_names":
                 if not isinstance(item, list) or not all(isinstance(c, str) for c in item):
                     self.report(where, "NS211", "column_names must be a list of parameter "
@@ -125,8 +125,7 @@ class Projections(Populations):
         shape = (self.size(pre), self.size(post))
         file: str | None = None
         if isinstance(raw, dict) and "file" in raw:
-            rows = self.read_file(raw["file"], (*path, "file"))
-            file = str((self.loaded.folder / str(raw["file"])).resolve())
+            file, rows = self.read_file(raw["file"], (*path, "file"))
             data = np.vstack(rows) if rows else np.zeros((0, shape[1]))
         elif isinstance(raw, list) and all(isinstance(r, list) for r in raw):
             if len({len(r) for r in raw}) > 1:
@@ -176,8 +175,8 @@ class Projections(Populations):
     def conn_list(self, raw: Any, path: SpecPath, pre: str, post: str,
                   columns: Any) -> ArrayValue:
         if isinstance(raw, dict) and "file" in raw:
-            rows = self.read_file(raw["file"], (*path, "file"))
-            file: str | None = str((self.loaded.folder / str(raw["file"])).resolve())
+            found, rows = self.read_file(raw["file"], (*path, "file"))
+            file: str | None = found
             data = np.vstack(rows) if rows else np.zeros((0, 2))
         else:
             file = None

@@ -70,8 +70,10 @@ class SimulationSection(Values):
         if seed_given and not self.skipped((*path, "seed")):
             try:
                 seed = int(self.number(raw["seed"], (*path, "seed"), None, "seed", integer=True))
-                if not 0 <= seed < 2**31:
-                    self.report((*path, "seed"), "NS106", "seed must be in [0, 2**31)")
+                if not 1 <= seed < 2**31:
+                    self.report((*path, "seed"), "NS106",
+                                f"seed must be a whole number from 1 to 2**31 - 1, not {seed} "
+                                "(NEST refuses 0)")
             except Invalid:
                 pass
         backends: dict[str, Any] = raw["backends"] if isinstance(raw.get("backends"),

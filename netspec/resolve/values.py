@@ -3,7 +3,6 @@ distributions, arrays, spike trains and the data files they may come from."""
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -13,8 +12,8 @@ from typing import Any, TypeVar
 import numpy as np
 import quantities as pq
 
+from netspec import datafiles, units
 from netspec import pynn_catalogue as catalogue
-from netspec import units
 from netspec.diagnostics import UNIT_NAMES, SpecPath, describe_value, did_you_mean, unknown
 from netspec.expressions import (
     AlreadyReported,
@@ -168,6 +167,10 @@ class Values(Context):
                         f"{what} must be {'a whole number' if integer else 'a number'}"
                         f"{' in ' + unit if unit and not integer else ''}, not {shown}")
             raise Invalid
+        if isinstance(value, int) and value.bit_length() > 1023:  # past float: isfinite raises
+            self.report(path, "NS209", f"{what} is too large ({value.bit_length()}-bit "
+                                       "integer)")
+            raise Invalid
         if not math.isfinite(value):
             self.report(path, "NS205", f"{what} is not a finite number")
             raise Invalid
@@ -267,50 +270,26 @@ class Values(Context):
         return RandomValue(name, params)
 
     def read_file(self, raw: Any, path: SpecPath, *, ragged: bool = False,
-                  empty: bool = True) -> list[np.ndarray]:
-        """Rows of a .npy / .csv / .txt file named relative to the spec; a file without
-        any number is refused unless ``empty``."""
+                  empty: bool = True) -> tuple[str, list[np.ndarray]]:
+        """The real path and the rows of a .npy / .csv / .txt file named relative to the
+        spec, read as untrusted input (see :mod:`netspec.datafiles`); a file without any
+        number is refused unless ``empty``."""
         name = self.text(raw, path, "file")
-        file = (self.loaded.folder / name).resolve()
         try:
-            if file.suffix == ".npy":
-                array = np.load(file, allow_pickle=False)
-                if array.ndim == 0:
-                    array = array.reshape(1)
-                rows = [array] if array.ndim == 1 else list(array)
-            elif file.suffix in (".csv", ".txt", ".dat"):
-                with file.open(newline="", encoding="utf-8") as fh:
-                    text_rows = [r for r in csv.reader(
-                        (line for line in fh if line.strip() and not line.startswith("#")),
-                        delimiter="," if file.suffix == ".csv" else " ",
-                        skipinitialspace=True)]
-                rows = [np.array([float(x) for x in r if x != ""], dtype=float)
-                        for r in text_rows]
-                if not ragged and len({len(r) for r in rows}) > 1:
-                    raise ValueError("rows have different lengths")
-            else:
-                self.report(path, "NS313", f"cannot read '{name}': use a .npy, .csv or .txt "
-                                           "file")
-                raise Invalid
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.report(path, "NS313", f"cannot read '{name}' (looked in {file.parent}): "
-                                       f"{reason}")
+            file, rows = datafiles.read_rows(self.loaded.folder, name, ragged=ragged)
+        except datafiles.DataFileError as exc:
+            self.report(path, "NS313", str(exc))
             raise Invalid from None
         if not empty and not rows:
             self.report(path, "NS313", f"'{name}' holds no numbers; a value is needed here")
             raise Invalid
-        for row in rows:
-            if row.dtype.kind not in "iuf" or not np.all(np.isfinite(row)):
-                self.report(path, "NS313", f"'{name}' must hold finite numbers only")
-                raise Invalid
-        return [np.asarray(r, dtype=float) for r in rows]
+        return str(file), rows
 
     def array(self, raw: Any, path: SpecPath, unit: str | None, what: str) -> ArrayValue:
         if isinstance(raw, dict) and "file" in raw:
-            rows = self.read_file(raw["file"], (*path, "file"), empty=False)
+            file, rows = self.read_file(raw["file"], (*path, "file"), empty=False)
             data = np.concatenate(rows) if len(rows) > 1 else rows[0]
-            return ArrayValue(data, str((self.loaded.folder / str(raw["file"])).resolve()))
+            return ArrayValue(data, file)
         value = self.generic(raw, path)
         if not isinstance(value, list):
             value = [value]
@@ -328,8 +307,8 @@ class Values(Context):
     def spike_times(self, raw: Any, path: SpecPath, size: int) -> SpikeTrains:
         file = None
         if isinstance(raw, dict) and "file" in raw:
-            rows = self.read_file(raw["file"], (*path, "file"), ragged=True, empty=False)
-            file = str((self.loaded.folder / str(raw["file"])).resolve())
+            file, rows = self.read_file(raw["file"], (*path, "file"), ragged=True,
+                                        empty=False)
             trains = [ArrayValue(r, file) for r in rows]
             per_cell = len(rows) > 1
         else:

@@ -36,6 +36,15 @@ class Views(Populations):
                 for i, member in enumerate(members):
                     size += self.target_size(member, (*path, "assembly", i), pending, visiting,
                                              allow_assembly=True)
+                leaves = [leaf for member in members for leaf in self.leaves(member)]
+                repeated = sorted({leaf for leaf in leaves if leaves.count(leaf) > 1})
+                if repeated:
+                    self.report((*path, "assembly"), "NS309",
+                                f"assembly '{name}' lists {', '.join(map(repr, repeated))} "
+                                "more than once (directly or through a nested assembly); "
+                                "PyNN keeps one copy, so the assembly would not hold the "
+                                f"{size} cells it lists: name each member once")
+                    raise Invalid
                 result: View | Assembly = Assembly(name, tuple(members), size, label,
                                                    self.origin(path))
             else:
@@ -54,6 +63,14 @@ class Views(Populations):
             raise Invalid
         self.views[name] = result
         return result
+
+    def leaves(self, name: str) -> list[str]:
+        """The populations and views ``name`` stands for in an assembly (an assembly
+        member that is itself an assembly stands for its members, as PyNN flattens it)."""
+        target = self.views.get(name)
+        if isinstance(target, Assembly):
+            return [leaf for member in target.members for leaf in self.leaves(member)]
+        return [name]
 
     def target_size(self, name: Any, path: SpecPath, pending: dict[str, dict[str, Any]],
                     visiting: list[str], *, allow_assembly: bool = False) -> int:

@@ -19,6 +19,7 @@ machine or a virtual board; what it adds to the common translator (:mod:`netspec
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -50,7 +51,7 @@ from netspec.backends.spinnaker.partitioning import (
     split_grid,
 )
 from netspec.diagnostics import Diagnostic, allowed, did_you_mean
-from netspec.errors import SimulationError, UsageError
+from netspec.errors import OutputError, SimulationError, UsageError
 from netspec.loader import SourceMap
 from netspec.model import Network, Population
 
@@ -143,6 +144,11 @@ class SpinnakerProfile(BackendProfile):
                 for k, v in spec_machine.items() if k in MACHINE_KEYS}
         machine = resolve_machine(self.options, environment_settings(self.environ), spec)
         self.folder = Path(out_dir) / RUN_FOLDER
+        real_out = os.path.realpath(out_dir)
+        if os.path.commonpath([real_out, os.path.realpath(self.folder)]) != real_out:
+            raise OutputError(f"{self.folder} leads outside the output folder {out_dir} "
+                              "through a symbolic link; remove the link or choose another "
+                              "--out")
         self.machine = machine if machine is not None else read_user_machine()
         self.network = network
 
