@@ -6,9 +6,11 @@ Drawn with matplotlib alone (no graphviz binary): ``pip install '.[diagram]'`` f
 netspec checkout.
 Nodes sit on a circle in spec order (a view next to the population it is part of, tied
 to it by a dotted line); arrows curve so that the two directions between a pair stay
-apart, and a projection onto its own source is a loop outside the circle. Line width
-grows with the logarithm of the expected synapse count. The SVG is deterministic: the
-same network gives the same bytes.
+apart, and a projection onto its own source is a loop outside the circle. A spike
+source that drives most populations (a background input) stands outside the circle;
+current sources are small boxes with an arrow into their target. Line width grows with
+the logarithm of the expected synapse count. The SVG is deterministic: the same network
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ def draw(network: Network, fmt: str = "svg",
                   kind, width, label, edge_font, side * 0.96 / 3.5 * 72)
         for name in nodes:
             _node(ax, network, name, places[name], node_radius, font)
-        _legend(ax, font)
+        _stimuli(ax, network, places, node_radius, font)
+        _legend(ax, font, bool(network.stimuli))
         buffer = io.BytesIO()
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
         figure.savefig(buffer, format=fmt, metadata=metadata, dpi=150)
@@ -208,13 +211,45 @@ def _node(ax: Any, network: Network, name: str, where: tuple[float, float], radi
             zorder=5, linespacing=1.1)
 
 
-def _legend(ax: Any, font: float) -> None:
+def _stimuli(ax: Any, network: Network, places: dict[str, tuple[float, float]],
+             radius: float, font: float) -> None:
+    """Current sources as small squares outside the circle, each with a grey arrow into
+    its target; several on one target fan out."""
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    by_target: dict[str, list[str]] = {}
+    for name, stimulus in network.stimuli.items():
+        by_target.setdefault(stimulus.target, []).append(name)
+    for target, names in by_target.items():
+        if target not in places:
+            continue
+        x, y = places[target]
+        base = math.atan2(y, x) if (x, y) != (0.0, 0.0) else math.pi / 2
+        for i, name in enumerate(names):
+            angle = base + (i - (len(names) - 1) / 2) * 0.35
+            sx = x + (radius + 0.32) * math.cos(angle)
+            sy = y + (radius + 0.32) * math.sin(angle)
+            ax.add_patch(FancyBboxPatch((sx - 0.13, sy - 0.05), 0.26, 0.1,
+                                        boxstyle="square,pad=0.01", facecolor="#eeeeee",
+                                        edgecolor="#666666", lw=0.8, zorder=3))
+            ax.text(sx, sy, f"{name}\n{network.stimuli[name].type}", fontsize=font * 0.75,
+                    ha="center", va="center", zorder=5, linespacing=1.0)
+            ax.add_patch(FancyArrowPatch(
+                (sx - 0.06 * math.cos(angle), sy - 0.06 * math.sin(angle)),
+                (x + radius * math.cos(angle), y + radius * math.sin(angle)),
+                arrowstyle="-|>,head_length=0.4,head_width=0.2", color="#777777", lw=1,
+                mutation_scale=10, zorder=2))
+
+
+def _legend(ax: Any, font: float, stimuli: bool) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([0], [0], color=_COLOURS[k], linestyle=_STYLES[k], lw=2,
                       label=k) for k in ("excitatory", "inhibitory")]
     handles.append(Line2D([0], [0], color="#999999", linestyle=":", lw=1,
                           label="view of / member of"))
+    if stimuli:
+        handles.append(Line2D([0], [0], color="#777777", lw=1, label="current source"))
     ax.legend(handles=handles, loc="lower left", fontsize=font, frameon=False)
 
 

@@ -125,7 +125,7 @@ def _summary(network: Network, counts: dict[str, Expected]) -> Table:
     sim = network.simulation
     rows.append(("Simulation", f"{values.with_unit(sim.duration, 'ms')} in steps of "
                                f"{values.with_unit(sim.timestep, 'ms')}, seed {sim.seed}"))
-    return Table(network.name, ("", ""), tuple(rows), network.description.strip())
+    return Table(network.name, ("Summary", ""), tuple(rows), network.description.strip())
 
 
 # --------------------------------------------------------------- populations
