@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from netspec import pynn_catalogue as catalogue
 from netspec.describe import values
 from netspec.model import (
+    ArrayValue,
     Assembly,
     Component,
     Network,
@@ -125,14 +128,13 @@ def delay(network: Network, projection: Projection) -> Parameter:
 def _synaptic(network: Network, projection: Projection, name: str,
               unit: str | None) -> Parameter:
     connector = projection.connector
-    columns = connector.parameters.get("column_names")
-    listed = connector.type == "FromListConnector" and (
-        name in columns if columns else connector.parameters["conn_list"].data.shape[1] == 4)
-    if listed:
+    if connector.type == "FromListConnector":
         data = connector.parameters["conn_list"].data
-        index = 2 + (list(columns).index(name) if columns else ("weight", "delay").index(name))
-        from netspec.model import ArrayValue
-        return Parameter(name, ArrayValue(data[:, index]), unit, False)
+        columns = connector.parameters.get("column_names")
+        width = data.shape[1] if data.ndim == 2 else 0
+        names = list(columns) if columns else (["weight", "delay"] if width == 4 else [])
+        if name in names and width > 2 + names.index(name):
+            return Parameter(name, ArrayValue(data[:, 2 + names.index(name)]), unit, False)
     if name in projection.synapse.parameters:
         return Parameter(name, projection.synapse.parameters[name], unit, False)
     model = catalogue.synapse_type(projection.synapse.type)
@@ -157,9 +159,6 @@ def sign(network: Network, projection: Projection) -> str:
 
 
 def _mean(value: Any) -> float | None:
-    import numpy as np
-
-    from netspec.model import ArrayValue
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, ArrayValue) and value.data.size:
