@@ -69,7 +69,7 @@ def draw(network: Network, fmt: str = "svg",
     many = len(network.projections) > 16
     unlabelled = len(network.projections) > MAX_LABELLED
     side = 7.0 if n <= 6 else min(18.0, 6.0 + 1.1 * n)
-    places = _layout(network, nodes)
+    places, on_ring, satellites = _layout(network, nodes)
     with matplotlib.rc_context({"svg.hashsalt": "netspec", "svg.fonttype": "path",
                                 "font.family": "DejaVu Sans"}):
         figure = Figure(figsize=(side, side))
@@ -78,7 +78,11 @@ def draw(network: Network, fmt: str = "svg",
         ax.set_ylim(-1.75, 1.75)
         ax.set_aspect("equal")
         ax.axis("off")
-        node_radius = min(0.26, 1.6 / max(n, 1))
+        node_radius = min(0.26, 1.6 / max(on_ring, 1))
+
+        def radius(name: str) -> float:
+            return node_radius * (0.6 if name in satellites else 1.0)
+
         font = 9 if n <= 8 else 7
         edge_font = 5.5 if many else 8
         for name, view in network.views.items():
@@ -89,16 +93,21 @@ def draw(network: Network, fmt: str = "svg",
                     ax.plot([x0, x1], [y0, y1], color="#999999", linestyle=":", lw=1,
                             zorder=1)
         biggest = max((c.synapses or 0.0 for c in counts.values()), default=1.0) or 1.0
+        seen: dict[tuple[str, str], int] = {}
         for projection in network.projections.values():
+            pair = (projection.pre, projection.post)
+            seen[pair] = seen.get(pair, -1) + 1  # parallel projections bend further apart
             kind = facts.sign(network, projection)
             count = counts[projection.name].synapses
             width = 0.6 + 2.4 * (math.log1p(count) / math.log1p(biggest) if count else 0.0)
             label = "" if unlabelled else \
                 f"{_rule(projection.connector)}\n{_weight(network, projection)}"
-            _edge(ax, places[projection.pre], places[projection.post], node_radius,
-                  kind, width, label, edge_font, side * 0.96 / 3.5 * 72)
+            _edge(ax, places[projection.pre], places[projection.post],
+                  (radius(projection.pre), radius(projection.post)),
+                  kind, width, label, edge_font, side * 0.96 / 3.5 * 72,
+                  0.18 + 0.4 * seen[pair])
         for name in nodes:
-            _node(ax, network, name, places[name], node_radius, font)
+            _node(ax, network, name, places[name], radius(name), font)
         _stimuli(ax, network, places, node_radius, font)
         _legend(ax, font, bool(network.stimuli))
         buffer = io.BytesIO()
@@ -127,22 +136,42 @@ def _nodes(network: Network) -> list[str]:
     return out
 
 
-def _layout(network: Network, nodes: list[str]) -> dict[str, tuple[float, float]]:
-    """Nodes on a unit circle in order; a spike source that drives more than half of the
-    others (a background or thalamic input) sits in the top left corner, outside the
-    circle, so that the recurrent arrows inside stay apart from its own."""
+def _layout(network: Network,
+            nodes: list[str]) -> tuple[dict[str, tuple[float, float]], int, set[str]]:
+    """Where each node sits, how many share the circle, and which are satellites.
+
+    Nodes sit on a unit circle in order. A spike source that drives more than half of
+    the others (a background or thalamic input) sits in the top left corner, outside the
+    circle; in a larger network (more than six nodes), a spike source that drives one
+    population only (a per-population background) sits just outside the circle beside
+    that population: their arrows stay apart from the recurrent ones inside."""
     targets: dict[str, set[str]] = {}
+    driven: set[str] = set()
     for projection in network.projections.values():
         targets.setdefault(projection.pre, set()).add(projection.post)
-    hubs = [name for name in nodes if name in network.populations
-            and _is_source(network.populations[name].cell_type)
-            and len(targets.get(name, set()) - {name}) > (len(nodes) - 1) / 2
-            and len(nodes) > 4]
+        driven.add(projection.post)
+    sources = [name for name in nodes if name in network.populations
+               and _is_source(network.populations[name].cell_type) and name not in driven]
+    hubs = [name for name in sources
+            if len(targets.get(name, set())) > (len(nodes) - 1) / 2 and len(nodes) > 4]
     ring = [name for name in nodes if name not in hubs]
+    satellites = {name: next(iter(targets[name])) for name in sources
+                  if name not in hubs and len(targets.get(name, set())) == 1
+                  and next(iter(targets[name])) in ring and len(nodes) > 6}
+    ring = [name for name in ring if name not in satellites]
     places = {name: _on_circle(i, len(ring), 1.0) for i, name in enumerate(ring)}
     for i, name in enumerate(hubs):
         places[name] = (-1.5, 1.45 - 0.45 * i)
-    return places
+    around: dict[str, list[str]] = {}
+    for name, target in satellites.items():
+        around.setdefault(target, []).append(name)
+    for target, names in around.items():
+        x, y = places[target]
+        base = math.atan2(y, x)
+        for i, name in enumerate(names):  # beside the outward self-loop, not on it
+            angle = base + 0.45 + 0.3 * i
+            places[name] = (x + 0.55 * math.cos(angle), y + 0.55 * math.sin(angle))
+    return places, len(ring), set(satellites)
 
 
 def _on_circle(i: int, n: int, radius: float) -> tuple[float, float]:
@@ -150,9 +179,11 @@ def _on_circle(i: int, n: int, radius: float) -> tuple[float, float]:
     return radius * math.cos(angle), radius * math.sin(angle)
 
 
-def _edge(ax: Any, start: tuple[float, float], end: tuple[float, float], node: float,
-          kind: str, width: float, label: str, font: float, points: float) -> None:
-    """One arrow; ``points`` is the length of one data unit in points."""
+def _edge(ax: Any, start: tuple[float, float], end: tuple[float, float],
+          radii: tuple[float, float], kind: str, width: float, label: str, font: float,
+          points: float, rad: float = 0.18) -> None:
+    """One arrow between nodes of these radii; ``points`` is one data unit in points."""
+    node = radii[0]
     from matplotlib.patches import FancyArrowPatch
 
     colour = _COLOURS[kind]
@@ -173,10 +204,11 @@ def _edge(ax: Any, start: tuple[float, float], end: tuple[float, float], node: f
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                       "alpha": 0.8})
         return
-    patch = FancyArrowPatch(start, end, connectionstyle="arc3,rad=0.18",
+    patch = FancyArrowPatch(start, end, connectionstyle=f"arc3,rad={rad:g}",
                             arrowstyle=_HEADS[kind], color=colour, lw=width,
                             linestyle=_STYLES[kind], mutation_scale=10,
-                            shrinkA=node * points, shrinkB=node * points * 1.05, zorder=2)
+                            shrinkA=radii[0] * points, shrinkB=radii[1] * points * 1.05,
+                            zorder=2)
     ax.add_patch(patch)
     if not label:
         return
@@ -186,7 +218,7 @@ def _edge(ax: Any, start: tuple[float, float], end: tuple[float, float], node: f
     t = 0.5
     mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
     dx, dy = x1 - x0, y1 - y0
-    bend = 0.18 * 2 * t * (1 - t)
+    bend = rad * 2 * t * (1 - t)
     ax.text(mx + bend * dy, my - bend * dx, label, fontsize=font, color=colour,
             ha="center", va="center", zorder=4,
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
@@ -269,8 +301,16 @@ def _rule(connector: Component) -> str:
 
 
 def _weight(network: Network, projection: Projection) -> str:
+    """The weight, short: a drawn weight as its mean (``≈277.7 pA``), a list as its range."""
     weight = facts.weight(network, projection)
-    return values.text(weight.value, weight.unit) if weight.value is not None else ""
+    if weight.value is None:
+        return ""
+    if isinstance(weight.value, int | float) and not isinstance(weight.value, bool):
+        return values.with_unit(float(f"{weight.value:.4g}"), weight.unit)
+    mean = facts.mean_of(weight.value)
+    if mean is None:
+        return values.text(weight.value, weight.unit)
+    return "≈" + values.with_unit(float(f"{mean:.4g}"), weight.unit)
 
 
 def _is_source(cell_type: str) -> bool:

@@ -150,7 +150,7 @@ def sign(network: Network, projection: Projection) -> str:
     weight onto a current-based cell."""
     receptor = projection.receptor_type.lower()
     value = weight(network, projection).value
-    mean = _mean(value)
+    mean = mean_of(value)
     if "inh" in receptor or (mean is not None and mean < 0):
         return "inhibitory"
     if "exc" in receptor:
@@ -158,7 +158,9 @@ def sign(network: Network, projection: Projection) -> str:
     return "other"
 
 
-def _mean(value: Any) -> float | None:
+def mean_of(value: Any) -> float | None:
+    """The mean of a number, an array or (roughly, from its location parameter) a
+    distribution; ``None`` when unknown."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, ArrayValue) and value.data.size:

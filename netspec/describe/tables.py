@@ -21,7 +21,14 @@ from typing import Any
 from netspec import pynn_catalogue as catalogue
 from netspec.describe import facts, values
 from netspec.expected import Expected, expected_counts
-from netspec.model import Assembly, Network, Population, Projection, TemplateOrigin
+from netspec.model import (
+    Assembly,
+    Network,
+    Population,
+    Projection,
+    RandomValue,
+    TemplateOrigin,
+)
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,8 @@ def _template_tables(network: Network, template: TemplateOrigin,
                 row[f"{name}"] = values.text(value, None)
         row["Rule"] = p.connector.type.removesuffix("Connector")
         fields.append(row)
+    for label, getter in (("Weight", facts.weight), ("Delay", facts.delay)):
+        _split_distributions(fields, label, [getter(network, p) for p in members])
     keys = [k for k in fields[0] if k not in ("Name", "Source", "Target")]
     for row in fields[1:]:
         keys.extend(k for k in row if k not in keys and k not in ("Name", "Source", "Target"))
@@ -238,32 +247,58 @@ def _template_tables(network: Network, template: TemplateOrigin,
         rows_var, cols_var = _matrix_axes(names, members)
         row_keys = _in_order(network, _unique(_binding(p, rows_var) for p in members))
         col_keys = _in_order(network, _unique(_binding(p, cols_var) for p in members))
-        out = []
-        for i, k in enumerate(varying or ["Synapses"]):
+        matrices: list[Table] = []
+        by_cols: list[tuple[str, ...]] = []
+        by_rows: dict[str, dict[str, str]] = {}
+        for k in varying or ["Synapses"]:
             cell = {(_binding(p, rows_var), _binding(p, cols_var)): f.get(k, "—")
                     for p, f in zip(members, fields, strict=True)}
-            title = (caption if i == 0 else f"Template {template.name}") + f" — {k}"
-            by_col = _depends_on_one(cell, 1)
-            by_row = _depends_on_one(cell, 0)
+            by_col = _depends_on_one(cell, 1) if k != "Synapses" else None
+            by_row = _depends_on_one(cell, 0) if k != "Synapses" else None
             if by_col is not None:
-                out.append(Table(f"{title} (by {cols_var})", (cols_var, *col_keys),
-                                 ((k, *(by_col.get(c, "—") for c in col_keys)),),
-                                 note if i == 0 else ""))
+                by_cols.append((k, *(by_col.get(c, "—") for c in col_keys)))
             elif by_row is not None:
-                out.append(Table(f"{title} (by {rows_var})", (rows_var, k),
-                                 tuple((r, by_row.get(r, "—")) for r in row_keys),
-                                 note if i == 0 else ""))
+                by_rows[k] = by_row
             else:
                 body = tuple((r, *(cell.get((r, c), "—") for c in col_keys))
                              for r in row_keys)
-                out.append(Table(f"{title} (rows: {rows_var}, columns: {cols_var})",
-                                 (f"{rows_var} \\ {cols_var}", *col_keys), body,
-                                 note if i == 0 else ""))
-        return out
+                matrices.append(Table(
+                    f"Template {template.name} — {k} (rows: {rows_var}, columns: {cols_var})",
+                    (f"{rows_var} \\ {cols_var}", *col_keys), body))
+        if by_cols:  # what depends on the column variable alone: one row each
+            matrices.append(Table(f"Template {template.name} — by {cols_var}",
+                                  ("", *col_keys), tuple(by_cols)))
+        if by_rows:
+            matrices.append(Table(f"Template {template.name} — by {rows_var}",
+                                  (rows_var, *by_rows), tuple(
+                                      (r, *(v.get(r, "—") for v in by_rows.values()))
+                                      for r in row_keys)))
+        first = matrices[0]
+        matrices[0] = Table(f"{caption} — {first.caption.split(' — ', 1)[1]}",
+                            first.columns, first.rows, note)
+        return matrices
     columns = (*names, *(varying or ["Synapses"]))
     body = tuple((*(_binding(p, n) for n in names), *(f.get(k, "—") for k in columns[len(names):]))
                  for p, f in zip(members, fields, strict=True))
     return [Table(caption, columns, body, note)]
+
+
+def _split_distributions(fields: list[dict[str, str]], label: str,
+                         parameters: list[facts.Parameter]) -> None:
+    """When every projection draws ``label`` from the same kind of distribution, one
+    field per distribution parameter (``Weight mu``, ``Weight sigma``…) instead of the
+    whole distribution as text: each then is a matrix, a row or a constant."""
+    kinds = {p.value.distribution if isinstance(p.value, RandomValue) else None
+             for p in parameters}
+    if len(kinds) != 1 or None in kinds:
+        return
+    for row, parameter in zip(fields, parameters, strict=True):
+        assert isinstance(parameter.value, RandomValue)
+        row[label] = parameter.value.distribution
+        for name, number in parameter.value.parameters.items():
+            row[f"{label} {name}"] = values.text(
+                RandomValue(parameter.value.distribution, {name: number}),
+                parameter.unit).split("=", 1)[1].rstrip(")")
 
 
 def _depends_on_one(cell: dict[tuple[str, str], str], axis: int) -> dict[str, str] | None:
@@ -334,9 +369,19 @@ def _neurons(network: Network) -> tuple[Table, ...]:
             else:
                 columns.append(([pop.name], shown))
         keys = _unique(k for _, shown in columns for k in shown)
+        heads = [", ".join(n) for n, _ in columns]
+        same = [k for k in keys if len({shown.get(k, "—") for _, shown in columns}) == 1]
+        differ = [k for k in keys if k not in same]
+        if len(columns) > 1 and same:  # what all share once, what differs per column
+            out.append(Table(f"{cell_type}: {', '.join(p.name for p in pops)}",
+                             ("Parameter", "Value"),
+                             tuple((k, columns[0][1].get(k, "—")) for k in same)))
+            out.append(Table(f"{cell_type}: by population", ("Parameter", *heads),
+                             tuple((k, *(shown.get(k, "—") for _, shown in columns))
+                                   for k in differ)))
+            continue
         rows = tuple((k, *(shown.get(k, "—") for _, shown in columns)) for k in keys)
-        out.append(Table(f"{cell_type}", ("Parameter", *(", ".join(n) for n, _ in columns)),
-                         rows))
+        out.append(Table(f"{cell_type}", ("Parameter", *heads), rows))
     return tuple(out)
 
 
