@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "NS210": "bad override of a parameter (--set, or overrides= of the API)",
     "NS211": "wrong type of value",
     "NS212": "integer expected",
+    "NS213": "no such key or index in a table",
     # NS3xx: the network
     "NS301": "reference to an unknown population, view or projection",
     "NS302": "unknown cell type",

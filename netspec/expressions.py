@@ -2,12 +2,27 @@
 
 Expressions are parsed with :mod:`ast` and evaluated by a small interpreter
 with a whitelist of node types and a fixed table of functions (:data:`FUNCTIONS`);
-they are never handed to ``eval``. There is no attribute access, subscripting,
-comparison, lambda, or call outside that table, and sizes are bounded
-(text length, node count, integer powers).
+they are never handed to ``eval``. What an expression may use: numbers,
+quantities, quoted text, parameter names, lists ``[a, b]``, indexing of lists and
+mappings (``size[pop]``, ``p[post][pre]``), arithmetic (``+ - * / // % **``),
+comparisons (``== != < <= > >= in``, ``not in``), ``and``/``or``/``not``, the
+conditional ``a if c else b`` and calls of the functions in the table. There is no
+attribute access, slicing, comprehension, lambda or call outside that table, and
+sizes are bounded (expression length, node count, integer powers, rounding
+digits, text length).
 
 Inside ``${…}`` a number followed by a unit is a quantity (``${v_rest + 5 mV}``,
 ``${1 uF/cm**2 * area}``); units flow through the arithmetic.
+
+Why not simpleeval or asteval: both evaluate a subset of Python over plain
+Python objects. asteval is a whole Python interpreter (loops, function
+definitions, imports of whitelisted modules): far more surface than a spec
+needs. simpleeval is close in size, but its bounds (``MAX_POWER``, string
+length) are global knobs, it knows nothing of units written as ``10 ms``, and
+its error messages are Python's. Here every refusal has a stable diagnostic code
+and names what is allowed, an unknown table key names the table and its keys,
+and each bound is part of the language contract; the interpreter below is the
+one place where the language's expression rules live.
 """
 
 from __future__ import annotations
@@ -28,15 +43,27 @@ from netspec import units
 MAX_EXPRESSION_CHARS = 1000
 #: Most syntax nodes in one expression.
 MAX_NODES = 300
-#: Integer powers with results beyond this many bits are computed in floating point.
+#: Integer powers with results beyond this many bits are refused.
 MAX_INT_BITS = 4096
+#: Largest number of digits ``round()`` may round to (either side of the point).
+MAX_ROUND_DIGITS = 1000
+#: Longest text an expression or an interpolation may produce.
+MAX_TEXT_CHARS = 10_000
 
 _WHOLE = re.compile(r"\s*\$\{(.*)\}\s*\Z", re.S)
 _PART = re.compile(r"\$\{([^{}]*)\}")
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-zµμΩ_][A-Za-z0-9_µμΩ]*)"
-    r"|(?P<op>\*\*|//|[-+*/%(),^])|(?P<bad>\S))"
+    r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
+    r"|(?P<string>'[^'\\\n]*'|\"[^\"\\\n]*\")"
+    r"|(?P<name>[A-Za-zµμΩ_][A-Za-z0-9_µμΩ]*)"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%(),^<>\[\]])|(?P<bad>\S))"
 )
+_NOT_ALLOWED_CHARACTERS = {".": "'.' (attribute access)", "=": "'=' (assignment, keyword "
+                                                               "arguments)",
+                           ":": "':' (slices, mappings, lambdas)", "{": "'{'", "}": "'}'",
+                           "!": "'!' (write 'not')", "&": "'&' (write 'and')",
+                           "|": "'|' (write 'or')", "~": "'~' (write 'not')", ";": "';'",
+                           "@": "'@'"}
 
 
 class ExpressionError(ValueError):
@@ -54,28 +81,42 @@ class AlreadyReported(Exception):
     """A name refers to a parameter whose own error was reported already."""
 
 
-def _unit_only(fn: Callable[[float], float], name: str) -> Callable[..., Any]:
+def _plain_number(x: Any, name: str) -> Any:
+    x = units.plain(x)
+    if isinstance(x, pq.Quantity):
+        raise ExpressionError("NS207", f"{name}() needs a plain number, not a value in "
+                                       f"{units.dimension_text(x)}; divide by a unit first")
+    _require_number(x, f"{name}()")
+    return x
+
+
+def _unit_only(fn: Callable[[float], Any], name: str) -> Callable[..., Any]:
     def apply(x: Any) -> Any:
-        x = units.plain(x)
-        if isinstance(x, pq.Quantity):
-            raise ExpressionError("NS207", f"{name}() needs a plain number, not a value in "
-                                           f"{units.dimension_text(x)}; divide by a unit first")
-        return fn(x)
+        return fn(_plain_number(x, name))
     return apply
 
 
 def _round(x: Any, digits: Any = None) -> Any:
-    x = units.plain(x)
-    if isinstance(x, pq.Quantity):
-        raise ExpressionError("NS207", "round() needs a plain number, not a value in "
-                                       f"{units.dimension_text(x)}; divide by a unit first")
+    x = _plain_number(x, "round")
     if digits is None:
         return round(x)
+    digits = units.plain(digits)
+    if isinstance(digits, bool) or not isinstance(digits, int | float) \
+            or not float(digits).is_integer():
+        raise ExpressionError("NS212", f"round()'s digits must be a whole number, not "
+                                       f"{_shown(digits)}")
+    if abs(digits) > MAX_ROUND_DIGITS:
+        raise ExpressionError("NS209", f"round()'s digits must be between "
+                                       f"-{MAX_ROUND_DIGITS} and {MAX_ROUND_DIGITS}, "
+                                       f"not {_shown(digits)}")
     return round(x, int(digits))
 
 
 def _sqrt(x: Any) -> Any:
+    _require_number(x, "sqrt()")
     if isinstance(x, pq.Quantity):
+        if float(x.magnitude) < 0:
+            raise ExpressionError("NS205", f"sqrt() of a negative value ({units.show(x)})")
         return x ** 0.5
     if x < 0:
         raise ExpressionError("NS205", f"sqrt() of a negative number ({x})")
@@ -83,20 +124,39 @@ def _sqrt(x: Any) -> Any:
 
 
 def _log(x: Any, base: Any = None) -> Any:
-    x = units.plain(x)
-    if isinstance(x, pq.Quantity):
-        raise ExpressionError("NS207", "log() needs a plain number")
+    x = _plain_number(x, "log")
     if x <= 0:
         raise ExpressionError("NS205", f"log() of a number that is not positive ({x})")
-    return math.log(x) if base is None else math.log(x, units.plain(base))
+    if base is None:
+        return math.log(x)
+    base = _plain_number(base, "log")
+    if base <= 0 or base == 1:
+        raise ExpressionError("NS205", f"log()'s base must be positive and not 1, not {base}")
+    return math.log(x, base)
+
+
+def _items(value: Any, name: str) -> list[Any]:
+    """The values of a list, or of a mapping, for the functions that take one."""
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return value
+    if isinstance(value, pq.Quantity) and value.shape != ():
+        return list(value)
+    raise ExpressionError("NS211", f"{name}() needs a list or a mapping, not {_shown(value)}")
 
 
 def _extreme(pick: Callable[..., Any], name: str) -> Callable[..., Any]:
     def apply(*args: Any) -> Any:
-        if not args:
+        values = list(args)
+        if len(values) == 1 and isinstance(values[0], list | dict):
+            values = _items(values[0], name)
+        if not values:
             raise ExpressionError("NS201", f"{name}() needs at least one value")
+        for value in values:
+            _require_number(value, f"{name}()")
         try:
-            return pick(args, key=lambda v: units.magnitude_in(v, _unit_of(args[0]))
+            return pick(values, key=lambda v: units.magnitude_in(v, _unit_of(values[0]))
                         if isinstance(v, pq.Quantity) else v)
         except (units.UnitError, TypeError):
             raise ExpressionError("NS207", f"{name}() needs values of one dimension") from None
@@ -108,15 +168,33 @@ def _unit_of(value: Any) -> str | None:
 
 
 def _to_int(x: Any) -> int:
-    x = units.plain(x)
-    if isinstance(x, pq.Quantity):
-        raise ExpressionError("NS207", "int() needs a plain number; divide by a unit first")
+    x = _plain_number(x, "int")
     return int(x)
 
 
 def _to_float(x: Any) -> Any:
+    _require_number(x, "float()")
     x = units.plain(x)
     return x if isinstance(x, pq.Quantity) else float(x)
+
+
+def _abs(x: Any) -> Any:
+    _require_number(x, "abs()")
+    return abs(x)
+
+
+def _len(x: Any) -> int:
+    if isinstance(x, list | dict | str):
+        return len(x)
+    raise ExpressionError("NS211", f"len() needs a list, a mapping or text, not {_shown(x)}")
+
+
+def _sum(x: Any) -> Any:
+    total: Any = 0
+    for i, value in enumerate(_items(x, "sum")):
+        _require_number(value, "sum()")
+        total = value if i == 0 else _arithmetic(operator.add, "+", total, value)
+    return total
 
 
 #: The only functions an expression may call.
@@ -126,13 +204,15 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "float": _to_float,
     "min": _extreme(min, "min"),
     "max": _extreme(max, "max"),
-    "abs": abs,
+    "abs": _abs,
     "sqrt": _sqrt,
     "exp": _unit_only(math.exp, "exp"),
     "log": _log,
     "log10": _unit_only(lambda x: _log(x, 10), "log10"),
     "ceil": _unit_only(math.ceil, "ceil"),
     "floor": _unit_only(math.floor, "floor"),
+    "len": _len,
+    "sum": _sum,
 }
 
 _BINARY: Mapping[type, Callable[[Any, Any], Any]] = {
@@ -142,6 +222,11 @@ _BINARY: Mapping[type, Callable[[Any, Any], Any]] = {
 }
 _SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
            ast.Mod: "%", ast.Pow: "**"}
+_COMPARE: Mapping[type, tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Eq: ("==", operator.eq), ast.NotEq: ("!=", operator.ne),
+    ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le),
+    ast.Gt: (">", operator.gt), ast.GtE: (">=", operator.ge),
+}
 
 
 def whole_expression(text: str) -> str | None:
@@ -157,22 +242,49 @@ def has_interpolation(text: str) -> bool:
     return _PART.search(text) is not None
 
 
+def as_text(value: Any) -> str:
+    """A value as interpolation writes it into text (``5.0`` → ``5``, quantities with
+    their unit)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise ExpressionError("NS209", "a number too large to write as text")
+    if isinstance(value, pq.Quantity):
+        return units.show(value)
+    if isinstance(value, list | dict):
+        raise ExpressionError("NS211", f"{_shown(value)} cannot be written into text; "
+                                       "index it to pick one value")
+    return str(value)
+
+
 def interpolate(text: str, lookup: Callable[[str], Any]) -> str:
-    """Replace each ``${…}`` in ``text`` with its value as text."""
-    def one(match: re.Match[str]) -> str:
-        value = evaluate(match.group(1), lookup)
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, pq.Quantity):
-            return units.show(value)
-        return str(value)
-    return _PART.sub(one, text)
+    """Replace each ``${…}`` in ``text`` with its value as text (at most
+    :data:`MAX_TEXT_CHARS` characters in all)."""
+    out: list[str] = []
+    length = 0
+    position = 0
+    for match in _PART.finditer(text):
+        piece = text[position:match.start()] + as_text(evaluate(match.group(1), lookup))
+        length += len(piece)
+        if length > MAX_TEXT_CHARS:
+            raise ExpressionError("NS209", f"the text would be longer than {MAX_TEXT_CHARS} "
+                                           "characters")
+        out.append(piece)
+        position = match.end()
+    out.append(text[position:])
+    if length + len(text) - position > MAX_TEXT_CHARS:
+        raise ExpressionError("NS209", f"the text would be longer than {MAX_TEXT_CHARS} "
+                                       "characters")
+    return "".join(out)
 
 
 def evaluate(source: str, lookup: Callable[[str], Any]) -> Any:
     """Evaluate the expression ``source``; ``lookup(name)`` gives a parameter's value.
 
-    Returns an ``int``, ``float``, ``bool``, ``str`` or a ``quantities.Quantity``.
+    Returns an ``int``, ``float``, ``bool``, ``str``, a ``quantities.Quantity``, or a
+    list or mapping of these (a parameter that is a table, a list literal).
     Raises :class:`ExpressionError` (or :class:`AlreadyReported` from ``lookup``).
     """
     if len(source) > MAX_EXPRESSION_CHARS:
@@ -184,6 +296,9 @@ def evaluate(source: str, lookup: Callable[[str], Any]) -> Any:
     except SyntaxError as exc:
         raise ExpressionError("NS201", f"cannot read expression '{source.strip()}': "
                                        f"{exc.msg}") from None
+    except (ValueError, MemoryError, RecursionError):  # e.g. an integer of 5000 digits
+        raise ExpressionError("NS209", f"expression '{_clip(source.strip())}' is too "
+                                       "large to read") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError("NS209", f"expression has more than {MAX_NODES} parts")
     result = _Interpreter(lookup, literals).eval(tree.body)
@@ -192,6 +307,16 @@ def evaluate(source: str, lookup: Callable[[str], Any]) -> Any:
 
 
 def _check_finite(value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _check_finite(item)
+        return
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_finite(item)
+        return
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ExpressionError("NS209", f"the text is longer than {MAX_TEXT_CHARS} characters")
     number = value.magnitude if isinstance(value, pq.Quantity) else value
     if isinstance(number, float | int) and not isinstance(number, bool):
         try:
@@ -212,9 +337,14 @@ def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str,
         tokens.append((kind, match.group(kind)))
     if any(kind == "bad" for kind, _ in tokens):
         bad = next(value for kind, value in tokens if kind == "bad")
-        raise ExpressionError("NS201" if bad not in "[].=<>!&|~" else "NS208",
-                              f"'{bad}' is not allowed in expressions "
-                              f"(in '{source.strip()}')")
+        if bad in _NOT_ALLOWED_CHARACTERS:
+            raise ExpressionError("NS208", f"{_NOT_ALLOWED_CHARACTERS[bad]} is not allowed in "
+                                           f"expressions (in '{_clip(source.strip())}')")
+        if bad in "'\"":
+            raise ExpressionError("NS201", f"a quote ({bad}) is not closed in "
+                                           f"'{_clip(source.strip())}'")
+        raise ExpressionError("NS201", f"'{bad}' is not allowed in expressions "
+                                       f"(in '{_clip(source.strip())}')")
     out: list[str] = []
     literals: dict[str, Any] = {}
     i = 0
@@ -227,7 +357,7 @@ def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str,
                 units.unit_named(tokens[i + 1][1])
             except units.UnitError as exc:
                 raise ExpressionError("NS206", f"{exc} after {value} in "
-                                               f"'{source.strip()}'") from None
+                                               f"'{_clip(source.strip())}'") from None
         if kind == "number" and i + 1 < len(tokens) and _is_unit(tokens[i + 1], lookup):
             j = i + 1
             unit_text = tokens[j][1]
@@ -247,6 +377,9 @@ def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str,
                 quantity = float(value) * units.parse_unit(unit_text)
             except units.UnitError as exc:
                 raise ExpressionError("NS206", str(exc)) from None
+            except (ValueError, OverflowError):
+                raise ExpressionError("NS205", f"{_clip(value)} {unit_text} is not a finite "
+                                               "quantity") from None
             placeholder = f"__q{len(literals)}"
             literals[placeholder] = quantity
             out.append(placeholder)
@@ -274,7 +407,7 @@ def _unknown_unit(token: tuple[str, str], lookup: Callable[[str], Any]) -> bool:
 
 def _is_unit(token: tuple[str, str], lookup: Callable[[str], Any]) -> bool:
     kind, value = token
-    if kind != "name" or value in FUNCTIONS:
+    if kind != "name" or value in FUNCTIONS or keyword.iskeyword(value):
         return False
     try:
         lookup(value)
@@ -285,6 +418,34 @@ def _is_unit(token: tuple[str, str], lookup: Callable[[str], Any]) -> bool:
     return False  # a parameter of that name wins over the unit
 
 
+def _require_number(value: Any, where: str) -> None:
+    if isinstance(value, pq.Quantity) and value.shape != ():
+        value = list(value)  # an array: refused below, like a list
+    if isinstance(value, bool) or not isinstance(value, int | float | pq.Quantity):
+        raise ExpressionError("NS211", f"{where} needs numbers, not {_shown(value)}")
+
+
+def _arithmetic(fn: Callable[[Any, Any], Any], symbol: str, left: Any, right: Any) -> Any:
+    try:
+        with _numpy_errors():
+            result = fn(left, right)
+    except ZeroDivisionError:
+        raise ExpressionError("NS204", "division by zero") from None
+    except FloatingPointError:
+        raise ExpressionError("NS204", "division by zero or overflow") from None
+    except ValueError:
+        raise ExpressionError(
+            "NS207", f"cannot combine {units.dimension_text(left)} and "
+                     f"{units.dimension_text(right)} with '{symbol}'") from None
+    except OverflowError:
+        raise ExpressionError("NS205", "the result is too large") from None
+    result = units.plain(result) if isinstance(result, pq.Quantity) else result
+    if isinstance(result, float) and not math.isfinite(result):
+        raise ExpressionError("NS205", f"'{symbol}' gives a result that is not a finite "
+                                       "number")
+    return result
+
+
 class _Interpreter:
     def __init__(self, lookup: Callable[[str], Any], literals: Mapping[str, Any]) -> None:
         self.lookup = lookup
@@ -292,61 +453,145 @@ class _Interpreter:
 
     def eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-                raise ExpressionError("NS208", f"{node.value!r} is not allowed in expressions")
-            return node.value
+            if isinstance(node.value, bool | int | float | str):
+                return node.value
+            raise ExpressionError("NS208", f"{node.value!r} is not allowed in expressions")
         if isinstance(node, ast.Name):
-            if node.id in self.literals:
-                return self.literals[node.id]
-            if node.id in FUNCTIONS:
-                raise ExpressionError("NS201", f"'{node.id}' is a function; call it: "
-                                               f"{node.id}(…)")
-            try:
-                return self.lookup(node.id)
-            except KeyError:
-                raise ExpressionError("NS202", f"unknown name '{node.id}'",
-                                      name=node.id) from None
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            value = self.eval(node.operand)
-            self._numeric(value, "-" if isinstance(node.op, ast.USub) else "+")
-            # unary plus is the value itself (quantities has no ufunc 'positive')
-            return -value if isinstance(node.op, ast.USub) else value
+            return self._name(node.id)
+        if isinstance(node, ast.UnaryOp):
+            return self._unary(node)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return self._binary(node)
+        if isinstance(node, ast.BoolOp):
+            return self._boolean(node)
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.IfExp):
+            test = self._truth(self.eval(node.test), "the condition of 'if … else'",
+                               node.test)
+            return self.eval(node.body if test else node.orelse)
+        if isinstance(node, ast.Subscript):
+            return self._index(node)
+        if isinstance(node, ast.List):
+            return [self.eval(item) for item in node.elts]
         if isinstance(node, ast.Call):
             return self._call(node)
         raise ExpressionError("NS208", f"{_describe(node)} is not allowed in expressions; "
-                                       "use numbers, parameters, + - * / // % ** and "
-                                       f"the functions {', '.join(sorted(FUNCTIONS))}")
+                                       "use numbers, text, parameters, + - * / // % **, "
+                                       "comparisons, and/or/not, 'a if c else b', indexing "
+                                       f"and the functions {', '.join(sorted(FUNCTIONS))}")
 
-    def _numeric(self, value: Any, symbol: str) -> None:
-        if isinstance(value, pq.Quantity) and value.shape != ():
-            value = list(value)  # an array: refused below, like a list
-        if isinstance(value, bool) or not isinstance(value, int | float | pq.Quantity):
-            shown = "a list" if isinstance(value, list | tuple) else repr(value)
-            raise ExpressionError("NS211", f"'{symbol}' needs numbers, not {shown}")
+    def _name(self, name: str) -> Any:
+        if name in self.literals:
+            return self.literals[name]
+        if name in FUNCTIONS:
+            raise ExpressionError("NS201", f"'{name}' is a function; call it: {name}(…)")
+        try:
+            return self.lookup(name)
+        except KeyError:
+            raise ExpressionError("NS202", f"unknown name '{name}'", name=name) from None
+
+    def _unary(self, node: ast.UnaryOp) -> Any:
+        value = self.eval(node.operand)
+        if isinstance(node.op, ast.Not):
+            return not self._truth(value, "'not'", node.operand)
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            _require_number(value, "'-'" if isinstance(node.op, ast.USub) else "'+'")
+            # unary plus is the value itself (quantities has no ufunc 'positive')
+            return -value if isinstance(node.op, ast.USub) else value
+        raise ExpressionError("NS208", "'~' is not allowed in expressions (write 'not')")
+
+    def _truth(self, value: Any, where: str, node: ast.AST) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise ExpressionError("NS211", f"{where} needs true or false, not {_shown(value)} "
+                                       f"(from '{_source(node)}'); compare it, e.g. "
+                                       f"'{_source(node)} > 0'")
+
+    def _boolean(self, node: ast.BoolOp) -> bool:
+        word = "and" if isinstance(node.op, ast.And) else "or"
+        for operand in node.values:
+            truth = self._truth(self.eval(operand), f"'{word}'", operand)
+            if truth is (word == "or"):
+                return truth  # short circuit, as in Python
+        return word == "and"
+
+    def _compare(self, node: ast.Compare) -> bool:
+        left = self.eval(node.left)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(right_node)
+            if isinstance(op, ast.In | ast.NotIn):
+                found = self._contains(right, left, right_node)
+                result = found if isinstance(op, ast.In) else not found
+            elif type(op) in _COMPARE:
+                result = self._order(type(op), left, right)
+            else:
+                raise ExpressionError("NS208", "'is' is not allowed in expressions; "
+                                               "use == or !=")
+            if not result:
+                return False
+            left = right
+        return True
+
+    def _contains(self, container: Any, item: Any, node: ast.AST) -> bool:
+        if isinstance(container, dict):
+            return any(_equal(item, key) for key in container)
+        if isinstance(container, list):
+            return any(_equal(item, value) for value in container)
+        if isinstance(container, str) and isinstance(item, str):
+            return item in container
+        raise ExpressionError("NS211", f"'in' needs a list, a mapping or text on its right, "
+                                       f"not {_shown(container)} (from '{_source(node)}')")
+
+    def _order(self, op: type, left: Any, right: Any) -> bool:
+        symbol, fn = _COMPARE[op]
+        if op in (ast.Eq, ast.NotEq):
+            same = _equal(left, right)
+            return same if op is ast.Eq else not same
+        if isinstance(left, str) and isinstance(right, str):
+            return bool(fn(left, right))
+        _require_number(left, f"'{symbol}'")
+        _require_number(right, f"'{symbol}'")
+        left, right = _comparable(left, right, symbol)
+        return bool(fn(left, right))
+
+    def _index(self, node: ast.Subscript) -> Any:
+        table = self.eval(node.value)
+        if isinstance(node.slice, ast.Slice):
+            raise ExpressionError("NS208", "slices are not allowed in expressions; index one "
+                                           "item at a time")
+        key = self.eval(node.slice)
+        name = _source(node.value)
+        if isinstance(table, dict):
+            if isinstance(key, str) and key in table:
+                return table[key]
+            keys = ", ".join(sorted(map(str, table))) or "none"
+            raise ExpressionError("NS213", f"'{name}' has no key {_shown(key)}; its keys: "
+                                           f"{keys}")
+        if isinstance(table, list):
+            size = len(table)
+            if isinstance(key, bool) or not isinstance(key, int):
+                raise ExpressionError("NS213", f"'{name}' is a list of {size} items: index it "
+                                               f"with a whole number, not {_shown(key)}")
+            if not size:
+                raise ExpressionError("NS213", f"index {key} is out of range: '{name}' is an "
+                                               "empty list")
+            if not -size <= key < size:
+                raise ExpressionError("NS213", f"index {key} is out of range for '{name}', "
+                                               f"a list of {size} items (indices 0 to "
+                                               f"{size - 1})")
+            return table[key]
+        raise ExpressionError("NS211", f"'{name}' is {_shown(table)}, not a list or a "
+                                       "mapping: it cannot be indexed")
 
     def _binary(self, node: ast.BinOp) -> Any:
         left, right = self.eval(node.left), self.eval(node.right)
         symbol = _SYMBOL[type(node.op)]
-        self._numeric(left, symbol)
-        self._numeric(right, symbol)
+        _require_number(left, f"'{symbol}'")
+        _require_number(right, f"'{symbol}'")
         if isinstance(node.op, ast.Pow):
             return self._power(left, right)
-        try:
-            with _numpy_errors():
-                result = _BINARY[type(node.op)](left, right)
-        except ZeroDivisionError:
-            raise ExpressionError("NS204", "division by zero") from None
-        except FloatingPointError:
-            raise ExpressionError("NS204", "division by zero or overflow") from None
-        except ValueError:
-            raise ExpressionError(
-                "NS207", f"cannot combine {units.dimension_text(left)} and "
-                         f"{units.dimension_text(right)} with '{symbol}'") from None
-        except OverflowError:
-            raise ExpressionError("NS205", "the result is too large") from None
-        return units.plain(result) if isinstance(result, pq.Quantity) else result
+        return _arithmetic(_BINARY[type(node.op)], symbol, left, right)
 
     def _power(self, base: Any, exponent: Any) -> Any:
         exponent = units.plain(exponent)
@@ -369,6 +614,8 @@ class _Interpreter:
             raise ExpressionError("NS205", "the result is too large") from None
         if isinstance(result, complex):
             raise ExpressionError("NS205", "the result is not a real number")
+        if not math.isfinite(result):
+            raise ExpressionError("NS205", "the result is too large")
         return result
 
     def _call(self, node: ast.Call) -> Any:
@@ -379,8 +626,6 @@ class _Interpreter:
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise ExpressionError("NS208", f"{node.func.id}() takes plain arguments only")
         args = [self.eval(a) for a in node.args]
-        for arg in args:
-            self._numeric(arg, node.func.id + "()")
         try:
             with _numpy_errors():
                 return FUNCTIONS[node.func.id](*args)
@@ -389,9 +634,81 @@ class _Interpreter:
         except TypeError:
             raise ExpressionError("NS201", f"wrong number of arguments to "
                                            f"{node.func.id}()") from None
+        except ZeroDivisionError:
+            raise ExpressionError("NS204", f"division by zero in {node.func.id}()") from None
         except (OverflowError, ValueError, FloatingPointError):
             raise ExpressionError("NS205", f"{node.func.id}() gives no finite result "
                                            "here") from None
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """``==`` as a spec means it: quantities of one dimension compare by value; a quantity
+    and a plain number are equal only when both are zero."""
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_equal, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
+    numbers = (int, float, pq.Quantity)
+    if isinstance(left, numbers) and isinstance(right, numbers) \
+            and not isinstance(left, bool) and not isinstance(right, bool):
+        try:
+            a, b = _comparable(left, right, "==")
+        except ExpressionError:
+            return False
+        return bool(a == b)
+    return type(left) is type(right) and bool(left == right)
+
+
+def _comparable(left: Any, right: Any, symbol: str) -> tuple[Any, Any]:
+    """Two numbers or quantities as plain numbers in one unit, for comparing them."""
+    left, right = units.plain(left), units.plain(right)
+    lq, rq = isinstance(left, pq.Quantity), isinstance(right, pq.Quantity)
+    if lq and rq:
+        try:
+            return float(left.magnitude), units.magnitude_in(right, _unit_of(left))
+        except units.UnitError:
+            raise ExpressionError("NS207", f"cannot compare {units.dimension_text(left)} "
+                                           f"with {units.dimension_text(right)} ('{symbol}')"
+                                  ) from None
+    if lq or rq:
+        quantity, number = (left, right) if lq else (right, left)
+        if number != 0:
+            raise ExpressionError("NS207", f"cannot compare a value in "
+                                           f"{units.dimension_text(quantity)} with the plain "
+                                           f"number {_shown(number)} ('{symbol}'); give the "
+                                           f"number a unit")
+        return (float(left.magnitude), 0) if lq else (0, float(right.magnitude))
+    return left, right
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it (short)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(_clip(value))
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    if isinstance(value, dict):
+        return f"a mapping (keys: {_clip(', '.join(map(str, value)))})"
+    if isinstance(value, pq.Quantity):
+        return units.show(value) if value.shape == () else "an array"
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "a very large number"
+    return _clip(repr(value))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _source(node: ast.AST) -> str:
+    """An expression part as the user (nearly) wrote it."""
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - bounded by MAX_NODES
+        return "…"
+    return _clip(re.sub(r"__q\d+", "…", text))
 
 
 class _numpy_errors:
@@ -407,10 +724,12 @@ class _numpy_errors:
 
 
 def _describe(node: ast.AST) -> str:
-    names = {ast.Attribute: "attribute access", ast.Subscript: "indexing",
-             ast.Compare: "comparison", ast.Lambda: "lambda", ast.IfExp: "if-else",
-             ast.BoolOp: "and/or", ast.List: "a list", ast.Tuple: "a tuple",
-             ast.Dict: "a mapping", ast.Starred: "unpacking"}
+    names = {ast.Attribute: "attribute access", ast.Slice: "slicing",
+             ast.Lambda: "lambda", ast.Tuple: "a tuple", ast.Dict: "a mapping",
+             ast.Set: "a set", ast.Starred: "unpacking", ast.ListComp: "a comprehension",
+             ast.GeneratorExp: "a comprehension", ast.DictComp: "a comprehension",
+             ast.SetComp: "a comprehension", ast.NamedExpr: "':='",
+             ast.JoinedStr: "an f-string", ast.Await: "await"}
     for kind, text in names.items():
         if isinstance(node, kind):
             return text

@@ -62,7 +62,8 @@ _ALTERNATIVES = ("oneOf", "anyOf")
 _PHRASES: dict[str, str] = {
     "value": "a number, a quantity, an expression, true/false, a list, "
              "a random value {distribution: …} or a file {file: …}",
-    "parameter": "a number, a quantity, an expression, true/false or a list of these",
+    "parameter": "a number, a quantity, an expression, true/false, or a list or a "
+                 "mapping of these",
     "quantity": "a number, a quantity or an expression",
     "random": "a random value {distribution: …}",
     "file": "a file {file: …}",

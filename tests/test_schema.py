@@ -161,9 +161,9 @@ CASES: list[tuple[str, str, list[tuple[str, int, int]]]] = [
     ("parameter name not an identifier",
      HEAD + CELLS + "parameters:\n  n-exc: 3\n",
      [("NS105", 7, 3)]),
-    ("parameter that is a mapping",
-     HEAD + CELLS + "parameters:\n  w: {distribution: uniform}\n",
-     [("NS103", 7, 6)]),
+    ("parameter that is empty, table entry that is empty",
+     HEAD + CELLS + "parameters:\n  w: ~\n  t: {a: [1, ~]}\n",
+     [("NS103", 7, 6), ("NS103", 8, 14)]),
     ("seed and threads out of range, unknown verbosity, unknown backend",
      'netspec: "1"\nname: t\nsimulation:\n  timestep: 0.1\n  duration: 10\n  seed: 2147483648\n'
      "  backends:\n    nest: {threads: 0, verbosity: M_WARN}\n    brian: {}\n" + CELLS,
@@ -328,7 +328,7 @@ WEIRD = [
     HEAD + CELLS + "stimuli:\n  s: {type: [DCSource], target: null}\n",
     HEAD + CELLS + "recordings:\n  r: {target: cells, variables: v, indices: {a: 1}}\n",
     HEAD + CELLS + "parameters: [1, 2]\n",
-    HEAD + CELLS + "parameters:\n  x: [[1]]\n",
+    HEAD + CELLS + "parameters:\n  x: [[1, null]]\n",
     'netspec: "1"\nname: t\nsimulation: []\n' + CELLS,
     'netspec: [1]\nname: {a: 1}\nsimulation: {backends: [], seed: x}\n' + CELLS,
     'netspec: "1"\nname: t\nsimulation: {timestep: 1, duration: 1, backends: {spinnaker: '

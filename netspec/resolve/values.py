@@ -16,6 +16,7 @@ from netspec import datafiles, units
 from netspec import pynn_catalogue as catalogue
 from netspec.diagnostics import UNIT_NAMES, SpecPath, describe_value, did_you_mean, unknown
 from netspec.expressions import (
+    MAX_INT_BITS,
     AlreadyReported,
     ExpressionError,
     evaluate,
@@ -104,12 +105,17 @@ class Values(Context):
             raise Invalid from None
 
     def generic(self, raw: Any, path: SpecPath) -> Any:
-        """A value with no expected unit yet: number, bool, text, Quantity or list."""
+        """A value with no expected unit yet: number, bool, text, Quantity, or a list or
+        mapping of these (a table)."""
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, int | float):
             if isinstance(raw, float) and not math.isfinite(raw):
                 self.report(path, "NS205", f"{raw} is not a finite number")
+                raise Invalid
+            if isinstance(raw, int) and raw.bit_length() > MAX_INT_BITS:
+                self.report(path, "NS209", f"a whole number of {raw.bit_length()} bits is "
+                                           f"too large (at most {MAX_INT_BITS})")
                 raise Invalid
             return raw
         if isinstance(raw, str):
@@ -140,6 +146,16 @@ class Values(Context):
             if bad:
                 raise Invalid
             return out
+        if isinstance(raw, dict):  # a table: every value resolved, keys as written
+            table, bad = {}, False
+            for key, item in raw.items():
+                try:
+                    table[key] = self.generic(item, (*path, key))
+                except Invalid:
+                    bad = True
+            if bad:
+                raise Invalid
+            return table
         if raw is None:
             self.report(path, "NS211", "a value is missing here")
             raise Invalid
@@ -418,4 +434,6 @@ def _shown(value: Any) -> Any:
         return units.show(value)
     if isinstance(value, list):
         return [_shown(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
     return value
