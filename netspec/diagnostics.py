@@ -53,6 +53,9 @@ CODES: dict[str, str] = {
     "NS211": "wrong type of value",
     "NS212": "integer expected",
     "NS213": "no such key or index in a table",
+    "NS214": "for_each is not a mapping of lists or a list of mappings",
+    "NS215": "a template generates too many entries",
+    "NS216": "a loop variable has the name of a parameter",
     # NS3xx: the network
     "NS301": "reference to an unknown population, view or projection",
     "NS302": "unknown cell type",

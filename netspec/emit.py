@@ -127,7 +127,7 @@ def _step(step: Step) -> list[str]:
     if step.comment:
         out.append(f"# {_comment_text(step.comment)}")
     elif step.origin is not None:
-        where = ".".join(str(p) for p in step.origin.path)
+        where = step.origin.where
         out.append(f"# {_comment_text(where)} "
                    f"({_comment_text(Path(step.origin.file).name)}:{step.origin.line})")
     prefix = f"{_identifier(step.target)} = " if step.target else ""

@@ -19,12 +19,22 @@ from netspec.diagnostics import SpecPath
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a model object was written in the spec."""
+    """Where a model object was written in the spec (for an object a template made:
+    the template, and ``template`` names the combination)."""
 
     file: str
     line: int
     column: int
     path: SpecPath
+    template: TemplateOrigin | None = None
+
+    @property
+    def where(self) -> str:
+        """The object's place in the spec: ``projections.e2i`` or, for a generated one,
+        ``projections.recurrent[pre=i, post=e]``."""
+        if self.template is not None:
+            return str(self.template)
+        return ".".join(str(p) for p in self.path)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
@@ -44,6 +54,9 @@ class TemplateOrigin:
     bindings: tuple[tuple[str, Any], ...]
     index: int
 
+    def __hash__(self) -> int:  # bindings may hold lists and mappings
+        return hash((self.path, self.index))
+
     @property
     def name(self) -> str:
         """The template's name in its section (an ``export`` item's index as text)."""
@@ -52,6 +65,16 @@ class TemplateOrigin:
     def __str__(self) -> str:
         values = ", ".join(f"{k}={_binding_text(v)}" for k, v in self.bindings)
         return f"{'.'.join(str(p) for p in self.path)}[{values}]"
+
+    def within(self, count: int, total: int) -> str:
+        """Where a problem found in ``count`` of the template's ``total`` entries is:
+        ``in projections.rec[pre=i, post=e]``, ``in … and 3 more of its 8 combinations``,
+        or ``in all 8 combinations of projections.rec``."""
+        if count <= 1:
+            return f"in {self}"
+        if count >= total:
+            return f"in all {count} combinations of {'.'.join(str(p) for p in self.path)}"
+        return f"in {self} and {count - 1} more of its {total} combinations"
 
 
 def _binding_text(value: Any) -> str:

@@ -77,6 +77,7 @@ _NAME_KINDS: dict[str, str] = {
     "stimuli": "stimulus name",
     "recordings": "recording name",
     "parameters": "parameter name",
+    "for_each": "loop variable",
 }
 
 

@@ -240,7 +240,8 @@ def test_invalid_document(text: str, expected: list[tuple[str, int, int]]) -> No
 MESSAGES: list[tuple[str, str]] = [
     (HEAD + "populations:\n  cells: {size: 10, cel_type: IF_cond_exp, tau_mm: 3}\n",
      "unknown key 'cel_type' in populations.cells (did you mean 'cell_type'?); "
-     "allowed: cell_type, initial_values, label, parameters, size, structure"),
+     "allowed: cell_type, for_each, initial_values, label, name, parameters, size, "
+     "structure, when"),
     (HEAD + "populations:\n  cells: {size: 10}\n", "populations.cells needs 'cell_type'"),
     ('netspec: "1"\nname: t\n', "the spec needs 'simulation' and 'populations'"),
     (HEAD + "populaton:\n  cells: {size: 10, cell_type: IF_cond_exp}\n",

@@ -7,7 +7,8 @@ and reports every problem as a located :class:`Diagnostic`. Objects that
 already failed the schema are skipped, so each problem is reported once.
 
 One module per part of the spec: :mod:`.values` (parameters, expressions,
-values and data files), :mod:`.simulation`, :mod:`.populations` (and the
+values and data files), :mod:`.simulation`, :mod:`.templates` (entries with
+``for_each`` unrolled into ordinary entries), :mod:`.populations` (and the
 references to them), :mod:`.views`, :mod:`.projections`, :mod:`.stimuli`,
 :mod:`.outputs` (recordings and exports); :mod:`.network` runs them in order.
 """

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from netspec.diagnostics import Diagnostic, SpecPath
 from netspec.loader import LoadedSpec
-from netspec.model import Export, Network
+from netspec.model import Network
 from netspec.resolve.context import Invalid
 from netspec.resolve.outputs import Outputs
 from netspec.resolve.projections import Projections
 from netspec.resolve.simulation import SimulationSection
 from netspec.resolve.stimuli import Stimuli
+from netspec.resolve.templates import SECTIONS, Entry
 from netspec.resolve.views import Views
 
 _T = TypeVar("_T")
@@ -35,49 +36,41 @@ def resolve(loaded: LoadedSpec, *, overrides: Mapping[str, Any] | None = None,
 class Resolver(SimulationSection, Views, Projections, Stimuli, Outputs):
     """Resolves a whole spec; :meth:`network` runs the sections in order."""
 
-    def build_section(self, section: str,
-                      build: Callable[[str, dict[str, Any]], _T]) -> dict[str, _T]:
-        """Every valid object of ``section``, in spec order (invalid ones are reported)."""
-        built: dict[str, _T] = {}
-        for name, raw in self.section(section).items():
-            if isinstance(raw, dict) and not self.skipped((section, name)):
+    def build(self, section: str, build: Callable[[Entry], _T]) -> Iterator[_T]:
+        """Every valid object of ``section``, in spec order, templates unrolled where
+        they stand (invalid ones are reported and left out)."""
+        for entry in self.entries[section]:
+            if self.skipped(entry.path) or (section, entry.name) in self.duplicates:
+                continue
+            with self.entry(entry):
                 try:
-                    built[name] = build(name, raw)
+                    yield build(entry)
                 except Invalid:
                     pass
-        return built
 
     def network(self) -> Network:
+        """Resolve every section in order; diagnostics gather in :attr:`diagnostics`."""
         params = self.resolve_parameters()
         simulation = self.simulation()
+        for section in SECTIONS:
+            self.entries[section] = self.entries_of(section)
         self.declare()
-        for name, raw in self.section("populations").items():
-            if isinstance(raw, dict) and not self.skipped(("populations", name)):
-                try:
-                    self.populations[name] = self.population(name, raw)
-                except Invalid:
-                    pass
-        pending = {n: r for n, r in self.section("views").items()
-                   if isinstance(r, dict) and not self.skipped(("views", n))}
-        for name, raw in pending.items():
-            if name in self.populations:
-                continue  # reported as a name clash
+        for population in self.build("populations", self.population):
+            self.populations[population.name] = population
+        pending = {entry.name: entry for entry in self.entries["views"]
+                   if not self.skipped(entry.path) and ("views", entry.name) not in self.duplicates}
+        for entry in pending.values():
             try:
-                self.view(name, raw, pending, [])
+                self.view(entry, pending, [])
             except Invalid:
                 pass
-        projections = self.build_section("projections", self.projection)
-        stimuli = self.build_section("stimuli", self.stimulus)
-        recordings = self.build_section("recordings", self.recording)
-        exports: list[Export] = []
-        raw_exports = self.data.get("export")
-        if isinstance(raw_exports, list) and ("export",) not in self.skip:
-            for i, raw in enumerate(raw_exports):
-                if isinstance(raw, dict) and not self.skipped(("export", i)):
-                    try:
-                        exports.append(self.export(i, raw))
-                    except Invalid:
-                        pass
+        for projection in self.build("projections", self.projection):
+            self.projections[projection.name] = projection
+        stimuli = {stimulus.name: stimulus for stimulus in self.build("stimuli", self.stimulus)}
+        recordings = {recording.name: recording
+                      for recording in self.build("recordings", self.recording)}
+        exports = list(self.build("export", self.export))
+        self.finish()
         description = self.data.get("description")
         return Network(
             name=self.spec_name,
@@ -86,7 +79,7 @@ class Resolver(SimulationSection, Views, Projections, Stimuli, Outputs):
             simulation=simulation,
             populations=self.populations,
             views=self.views,
-            projections=projections,
+            projections=self.projections,
             stimuli=stimuli,
             recordings=recordings,
             exports=tuple(exports),

@@ -10,16 +10,18 @@ from netspec.diagnostics import SpecPath, unknown
 from netspec.model import Export, Recording
 from netspec.resolve.context import Invalid
 from netspec.resolve.populations import Populations
+from netspec.resolve.templates import Entry
 
 
 class Outputs(Populations):
     """Resolves ``recordings`` and ``export``."""
 
-    def recording(self, name: str, raw: dict[str, Any]) -> Recording:
-        path: SpecPath = ("recordings", name)
+    def recording(self, entry: Entry) -> Recording:
+        """The recording of ``entry``."""
+        name, raw, path = entry.name, entry.raw, entry.path
         target = self.target_name(raw.get("target"), (*path, "target"))
         size = self.size(target)
-        variables = tuple(raw.get("variables") or ())
+        variables = self.names(raw.get("variables"), (*path, "variables")) or ()
         bad = False
         for model in self.cell_models(target):
             for i, variable in enumerate(variables):
@@ -57,16 +59,25 @@ class Outputs(Populations):
                 bad = True
         if bad:
             raise Invalid
-        return Recording(name, target, indices, variables, interval, self.origin(path))
+        return Recording(name, target, indices, variables, interval, self.origin(path),
+                         entry.template)
 
-    def export(self, index: int, raw: dict[str, Any]) -> Export:
-        path: SpecPath = ("export", index)
-        fmt = str(raw.get("format"))
+    def export(self, entry: Entry) -> Export:
+        """The export item of ``entry``."""
+        raw, path = entry.raw, entry.path
+        fmt = str(self.reference(raw.get("format"), (*path, "format")))
         target = None
         if "target" in raw:
             target = self.target_name(raw["target"], (*path, "target"))
-        variables = tuple(raw["variables"]) if isinstance(raw.get("variables"), list) else None
+        variables = self.names(raw.get("variables"), (*path, "variables"))
         out = self.text(raw.get("path"), (*path, "path"), "path")
         edges = self.boolean(raw["edges"], (*path, "edges"), "edges") if "edges" in raw \
             else None
-        return Export(fmt, out, target, variables, self.origin(path), edges=edges)
+        return Export(fmt, out, target, variables, self.origin(path), entry.template,
+                      edges=edges)
+
+    def names(self, raw: Any, path: SpecPath) -> tuple[str, ...] | None:
+        """A list of variable names (``${…}`` in them interpolated); None if not a list."""
+        if not isinstance(raw, list):
+            return None
+        return tuple(str(self.reference(item, (*path, i))) for i, item in enumerate(raw))

@@ -9,31 +9,40 @@ from netspec import pynn_catalogue as catalogue
 from netspec.diagnostics import SpecPath, did_you_mean, unknown
 from netspec.model import Component, Population, View, cell_types
 from netspec.resolve.context import Invalid
-from netspec.resolve.values import Values
+from netspec.resolve.templates import Entry, Templates
 
 #: Largest population size accepted.
 MAX_SIZE = 10_000_000
 
 
-class Populations(Values):
+class Populations(Templates):
     """Resolves ``populations`` and looks up what names refer to."""
 
     def declare(self) -> None:
-        for section in ("populations", "views", "projections"):
-            raw = self.data.get(section)
-            if not isinstance(raw, dict):
-                continue
-            for name in raw:
-                if name in self.declared:
-                    self.report((section, name), "NS309",
-                                f"'{name}' is already the name of a "
-                                f"{self.declared[name].rstrip('s')}; populations, views and "
-                                "projections share one namespace", key=True)
-                else:
-                    self.declared[name] = section
+        """Record every entry's name; a name used twice is reported (populations, views
+        and projections share one namespace; stimuli and recordings have their own)."""
+        for group in (("populations", "views", "projections"), ("stimuli",), ("recordings",)):
+            seen: dict[str, str] = {}
+            for section in group:
+                for entry in self.entries.get(section, []):
+                    if entry.name not in seen:
+                        seen[entry.name] = section
+                        continue
+                    shared = ("; populations, views and projections share one namespace"
+                              if len(group) > 1 else "")
+                    with self.entry(entry):
+                        self.report(entry.path, "NS309",
+                                    f"'{entry.name}' is already the name of a "
+                                    f"{seen[entry.name].rstrip('s').replace('stimul', 'stimulus')}"
+                                    f"{shared}", key=True)
+                    self.duplicates.add((section, entry.name))
+            if len(group) > 1:
+                self.declared.update(seen)
 
-    def population(self, name: str, raw: dict[str, Any]) -> Population:
-        path: SpecPath = ("populations", name)
+    def population(self, entry: Entry) -> Population:
+        """The population of ``entry`` (an invalid one with a valid size is still kept,
+        so that what refers to it is checked)."""
+        name, raw, path = entry.name, entry.raw, entry.path
         bad = False
         size: int | None = None
         try:
@@ -45,7 +54,7 @@ class Populations(Values):
                 bad, size = True, None
         except Invalid:
             bad = True
-        cell_type = raw.get("cell_type")
+        cell_type = self.reference(raw.get("cell_type"), (*path, "cell_type"))
         model = catalogue.cell_type(cell_type) if isinstance(cell_type, str) else None
         if model is None:
             self.report((*path, "cell_type"), "NS302",
@@ -74,12 +83,13 @@ class Populations(Values):
                 # Keep it (invalid: the spec is refused anyway) so that what refers to it
                 # is still checked, and every problem is reported at once.
                 self.populations[name] = Population(name, size, model.name, parameters,
-                                                    initial, structure, name, self.origin(path))
+                                                    initial, structure, name, self.origin(path),
+                                                    entry.template)
             raise Invalid
         label = self.text(raw.get("label", name), (*path, "label"), "label")
         assert size is not None
         return Population(name, size, model.name, parameters, initial, structure, label,
-                          self.origin(path))
+                          self.origin(path), entry.template)
 
     def structure(self, raw: dict[str, Any], path: SpecPath) -> Component:
         kind, info = self.typed(raw, path, catalogue.structure, catalogue.structures,
@@ -118,6 +128,7 @@ class Populations(Values):
 
     def target_name(self, raw: Any, path: SpecPath, *, assembly: bool = True) -> str:
         """A reference to a population, view (or assembly) that resolved."""
+        raw = self.reference(raw, path)
         if not isinstance(raw, str):
             self.report(path, "NS211", f"expected a name, not {raw!r}")
             raise Invalid

@@ -10,9 +10,11 @@ import numpy as np
 from netspec import datafiles
 from netspec import pynn_catalogue as catalogue
 from netspec.diagnostics import SpecPath, unknown
+from netspec.expressions import has_interpolation
 from netspec.model import ArrayValue, Component, Projection, Synapse
 from netspec.resolve.context import Invalid
 from netspec.resolve.populations import Populations
+from netspec.resolve.templates import Entry
 
 #: Connectors whose arguments are Python objects, which a spec cannot write.
 NOT_EXPRESSIBLE = {
@@ -25,8 +27,9 @@ NOT_EXPRESSIBLE = {
 class Projections(Populations):
     """Resolves ``projections``."""
 
-    def projection(self, name: str, raw: dict[str, Any]) -> Projection:
-        path: SpecPath = ("projections", name)
+    def projection(self, entry: Entry) -> Projection:
+        """The projection of ``entry``."""
+        name, raw, path = entry.name, entry.raw, entry.path
         bad = False
         pre = post = ""
         try:
@@ -61,7 +64,7 @@ class Projections(Populations):
         if pre:  # a connector's arguments may depend on the size of pre
             try:
                 connector = self.connector(raw.get("connector", {}), (*path, "connector"), pre,
-                                           post)
+                                           post, name)
             except Invalid:
                 bad = True
         try:
@@ -73,9 +76,10 @@ class Projections(Populations):
             raise Invalid
         label = self.text(raw.get("label", name), (*path, "label"), "label")
         return Projection(name, pre, post, connector, synapse, receptor, label,
-                          self.origin(path))
+                          self.origin(path), entry.template)
 
-    def connector(self, raw: dict[str, Any], path: SpecPath, pre: str, post: str) -> Component:
+    def connector(self, raw: dict[str, Any], path: SpecPath, pre: str, post: str,
+                  here: str) -> Component:
         kind, info = self.typed(raw, path, catalogue.connector, catalogue.connectors,
                                 "NS304", "connector")
         if kind in NOT_EXPRESSIBLE:
@@ -92,7 +96,7 @@ class Projections(Populations):
             if kind == "ArrayConnector" and key == "array":
                 return self.connection_matrix(item, where, pre, post)
             if kind == "CloneConnector" and key == "reference_projection":
-                return self.reference_projection(item, where, pre, post)
+                return self.reference_projection(item, where, pre, post, here)
             if key == "file":
                 name = self.text(item, where, "file")
                 try:  # PyNN reads it when it builds the projection
@@ -150,12 +154,12 @@ class Projections(Populations):
             raise Invalid
         return ArrayValue(data.astype(bool), file)
 
-    def reference_projection(self, raw: Any, path: SpecPath, pre: str, post: str) -> str:
+    def reference_projection(self, raw: Any, path: SpecPath, pre: str, post: str,
+                             here: str) -> str:
         """CloneConnector's ``reference_projection``: an earlier projection between the same
-        ``pre`` and ``post``."""
+        ``pre`` and ``post`` (``here`` is the projection being resolved)."""
         name = self.text(raw, path, "reference_projection")
-        projections = list(self.section("projections"))
-        here = path[1] if len(path) > 1 else None
+        projections = [entry.name for entry in self.entries.get("projections", [])]
         if name not in projections:
             self.unknown_reference(name, path, ("projections",))
             raise Invalid
@@ -163,10 +167,17 @@ class Projections(Populations):
             self.report(path, "NS301", f"reference_projection '{name}' must be defined before "
                                        f"projection '{here}'")
             raise Invalid
-        other = self.section("projections")[name]
-        if isinstance(other, dict) and (other.get("pre"), other.get("post")) != (pre, post):
+        built = self.projections.get(name)
+        if built is not None:
+            ends: tuple[Any, Any] = (built.pre, built.post)
+        else:  # invalid itself (reported there): compare the names as written
+            written = next(e for e in self.entries["projections"] if e.name == name).raw
+            ends = (written.get("pre"), written.get("post"))
+            if any(not isinstance(end, str) or has_interpolation(end) for end in ends):
+                raise Invalid
+        if ends != (pre, post):
             self.report(path, "NS316", f"reference_projection '{name}' connects "
-                                       f"'{other.get('pre')}' to '{other.get('post')}'; "
+                                       f"'{ends[0]}' to '{ends[1]}'; "
                                        f"CloneConnector needs the same pre ('{pre}') and post "
                                        f"('{post}')")
             raise Invalid
@@ -222,7 +233,7 @@ class Projections(Populations):
         their unit are then not checked, so the refusal is the only message."""
         if not isinstance(raw, dict):
             raise Invalid
-        kind = raw.get("type")
+        kind = self.reference(raw.get("type"), (*path, "type"))
         model = catalogue.synapse_type(kind) if isinstance(kind, str) else None
         if model is None:
             self.report((*path, "type"), "NS305",
@@ -250,11 +261,11 @@ class Projections(Populations):
                     self.report(path, "NS314", f"STDPMechanism needs {rule}")
                     bad = True
                     continue
-                rule_type = item.get("type")
+                rule_type = self.reference(item.get("type"), (*path, rule, "type"))
                 rule_model = finder(rule_type) if isinstance(rule_type, str) else None
                 if rule_model is None:
                     self.report((*path, rule, "type"), "NS305",
-                                unknown(rule.replace("_", " "), str(item.get("type")), names()))
+                                unknown(rule.replace("_", " "), str(rule_type), names()))
                     bad = True
                     continue
                 try:

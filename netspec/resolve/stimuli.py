@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from netspec import pynn_catalogue as catalogue
 from netspec import units
-from netspec.diagnostics import SpecPath, unknown
+from netspec.diagnostics import unknown
 from netspec.model import ArrayValue, Stimulus
 from netspec.resolve.context import Invalid
 from netspec.resolve.populations import Populations
+from netspec.resolve.templates import Entry
 
 
 class Stimuli(Populations):
     """Resolves ``stimuli``."""
 
-    def stimulus(self, name: str, raw: dict[str, Any]) -> Stimulus:
-        path: SpecPath = ("stimuli", name)
-        kind = raw.get("type")
+    def stimulus(self, entry: Entry) -> Stimulus:
+        """The current source of ``entry``."""
+        name, raw, path = entry.name, entry.raw, entry.path
+        kind = self.reference(raw.get("type"), (*path, "type"))
         model = catalogue.current_source(kind) if isinstance(kind, str) else None
         if model is None:
             self.report((*path, "type"), "NS315",
@@ -60,4 +60,4 @@ class Stimuli(Populations):
                 self.report((*path, "times"), "NS312", "times must be non-negative and "
                                                       "strictly increasing")
                 raise Invalid
-        return Stimulus(name, model.name, params, target, self.origin(path))
+        return Stimulus(name, model.name, params, target, self.origin(path), entry.template)

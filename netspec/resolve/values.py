@@ -36,6 +36,10 @@ class Values(Context):
     """Parameters and every kind of value a spec writes."""
 
     def lookup(self, name: str) -> Any:
+        """The value of ``name`` in an expression: a loop variable of the entry being
+        resolved, a parameter (resolved on first use) or the spec's ``name``."""
+        if name in self.bindings:
+            return self.bindings[name]
         if name in self.parameters:
             return self.parameters[name]
         if name not in self.raw_parameters:
@@ -53,7 +57,8 @@ class Values(Context):
         self.stack.append(name)
         reported = len(self.diagnostics)
         try:
-            value = self.generic(self.raw_parameters[name], ("parameters", name))
+            with self.bound({}):  # a parameter never sees a template's loop variables
+                value = self.generic(self.raw_parameters[name], ("parameters", name))
         except Invalid:
             self.failed.add(name)
             if name in self.overrides:
@@ -97,10 +102,12 @@ class Values(Context):
         except ExpressionError as exc:
             message = exc.message
             if exc.code == "NS202" and exc.name is not None:
-                known = [*self.raw_parameters, "name"]
+                known = [*self.raw_parameters, *self.bindings, "name"]
+                loops = (f"; loop variables: {', '.join(self.bindings)}" if self.bindings
+                         else "")
                 message = (f"unknown parameter '{exc.name}' in expression"
                            f"{did_you_mean(exc.name, known)}; defined: "
-                           f"{', '.join(sorted(self.raw_parameters)) or 'none'}")
+                           f"{', '.join(sorted(self.raw_parameters)) or 'none'}{loops}")
             self.report(path, exc.code, message)
             raise Invalid from None
 
@@ -225,11 +232,18 @@ class Values(Context):
             self.report(path, exc.code, exc.message)
             raise Invalid from None
 
+    def reference(self, raw: Any, path: SpecPath) -> Any:
+        """A name written in the spec (of a population, a cell type, …), with any
+        ``${…}`` in it interpolated (a template's ``pre: "${pre}"``)."""
+        if isinstance(raw, str) and has_interpolation(raw):
+            return self.interpolated(raw, path)
+        return raw
+
     def typed(self, raw: dict[str, Any], path: SpecPath, find: Callable[[str], _I | None],
               names: Callable[[], Iterable[str]], code: str, what: str,
               key: str = "type") -> tuple[str, _I]:
         """The catalogue entry named by ``raw[key]`` (``type:``, ``distribution:``)."""
-        name = raw.get(key)
+        name = self.reference(raw.get(key), (*path, key))
         info = find(name) if isinstance(name, str) else None
         if info is None or not isinstance(name, str):
             self.report((*path, key), code, unknown(what, str(name), names()))

@@ -9,16 +9,26 @@ from netspec.diagnostics import SpecPath
 from netspec.model import Assembly, View
 from netspec.resolve.context import Invalid
 from netspec.resolve.populations import Populations
+from netspec.resolve.templates import Entry
 
 
 class Views(Populations):
     """Resolves ``views`` (in dependency order, cycles reported)."""
 
-    def view(self, name: str, raw: dict[str, Any], pending: dict[str, dict[str, Any]],
+    def view(self, entry: Entry, pending: dict[str, Entry],
              visiting: list[str]) -> View | Assembly:
+        """The view or assembly of ``entry``, resolving the views it is made of first
+        (``pending``: the views not resolved yet; ``visiting``: the chain being resolved,
+        to report a cycle)."""
+        name = entry.name
         if name in self.views:
             return self.views[name]
-        path: SpecPath = ("views", name)
+        with self.entry(entry):
+            return self._view(entry, pending, visiting)
+
+    def _view(self, entry: Entry, pending: dict[str, Entry],
+              visiting: list[str]) -> View | Assembly:
+        name, raw, path = entry.name, entry.raw, entry.path
         if name in self.cyclic:
             raise Invalid  # reported once, for the whole cycle
         if name in visiting:
@@ -31,7 +41,8 @@ class Views(Populations):
         try:
             label = self.text(raw.get("label", name), (*path, "label"), "label")
             if "assembly" in raw:
-                members = raw.get("assembly") or []
+                members = [self.reference(member, (*path, "assembly", i))
+                           for i, member in enumerate(raw.get("assembly") or [])]
                 size = 0
                 for i, member in enumerate(members):
                     size += self.target_size(member, (*path, "assembly", i), pending, visiting,
@@ -46,16 +57,16 @@ class Views(Populations):
                                 f"{size} cells it lists: name each member once")
                     raise Invalid
                 result: View | Assembly = Assembly(name, tuple(members), size, label,
-                                                   self.origin(path))
+                                                   self.origin(path), entry.template)
             else:
-                parent = raw.get("population")
+                parent = self.reference(raw.get("population"), (*path, "population"))
                 parent_size = self.target_size(parent, (*path, "population"), pending, visiting)
                 parent_indices = self.indices_of(str(parent))
-                kind, selector, chosen = self.selection(raw, path, parent_size)
+                kind, selector, chosen = self.selection(raw, path, parent_size, str(parent))
                 population = self.root_name(str(parent))
                 result = View(name, str(parent), population, kind, selector,
                               tuple(parent_indices[i] for i in chosen), label,
-                              self.origin(path))
+                              self.origin(path), entry.template)
         finally:
             visiting.pop()
         if result.size == 0:
@@ -72,7 +83,7 @@ class Views(Populations):
             return [leaf for member in target.members for leaf in self.leaves(member)]
         return [name]
 
-    def target_size(self, name: Any, path: SpecPath, pending: dict[str, dict[str, Any]],
+    def target_size(self, name: Any, path: SpecPath, pending: dict[str, Entry],
                     visiting: list[str], *, allow_assembly: bool = False) -> int:
         if not isinstance(name, str):
             self.report(path, "NS211", f"expected the name of a population or view, "
@@ -81,7 +92,7 @@ class Views(Populations):
         if name in self.populations:
             return self.populations[name].size
         if name in pending:
-            target = self.view(name, pending[name], pending, visiting)
+            target = self.view(pending[name], pending, visiting)
             if isinstance(target, Assembly) and not allow_assembly:
                 self.report(path, "NS301", f"'{name}' is an assembly; a view needs a "
                                            "population or a view")
@@ -91,7 +102,7 @@ class Views(Populations):
         raise Invalid
 
     def selection(self, raw: dict[str, Any], path: SpecPath,
-                  size: int) -> tuple[str, tuple[Any, ...], list[int]]:
+                  size: int, parent: str) -> tuple[str, tuple[Any, ...], list[int]]:
         if "slice" in raw:
             items = raw["slice"]
             numbers = [self.number(v, (*path, "slice", i), None, "slice bound", integer=True)
@@ -104,7 +115,7 @@ class Views(Populations):
             if not 0 <= start <= stop <= size:
                 self.report((*path, "slice"), "NS311",
                             f"slice [{start}, {stop}] is outside the {size} cells of "
-                            f"'{raw.get('population')}' (need 0 ≤ start ≤ stop ≤ {size})")
+                            f"'{parent}' (need 0 ≤ start ≤ stop ≤ {size})")
                 raise Invalid
             return "slice", (start, stop, step), list(range(start, stop, step))
         if "indices" in raw:
@@ -114,17 +125,18 @@ class Views(Populations):
                 if not 0 <= index < size:
                     self.report((*path, "indices", i), "NS311",
                                 f"index {index} is outside the {size} cells of "
-                                f"'{raw.get('population')}' (0 to {size - 1})")
+                                f"'{parent}' (0 to {size - 1})")
                     raise Invalid
             if len(set(chosen)) != len(chosen):
                 self.report((*path, "indices"), "NS311", "indices repeat a cell")
                 raise Invalid
             # PyNN keeps a view's cells in population order: an index list is sorted
             return "indices", tuple(chosen), sorted(chosen)
-        mask = raw.get("mask", [])
-        if len(mask) != size or not all(isinstance(m, bool) for m in mask):
+        mask = self.generic(raw.get("mask", []), (*path, "mask"))
+        if not isinstance(mask, list) or len(mask) != size \
+                or not all(isinstance(m, bool) for m in mask):
             self.report((*path, "mask"), "NS311",
                         f"mask must hold {size} true/false values, one per cell of "
-                        f"'{raw.get('population')}' (has {len(mask)})")
+                        f"'{parent}' (has {len(mask) if isinstance(mask, list) else 1})")
             raise Invalid
         return "mask", tuple(mask), [i for i, m in enumerate(mask) if m]
