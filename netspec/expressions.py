@@ -6,10 +6,13 @@ they are never handed to ``eval``. What an expression may use: numbers,
 quantities, quoted text, parameter names, lists ``[a, b]``, indexing of lists and
 mappings (``size[pop]``, ``p[post][pre]``), arithmetic (``+ - * / // % **``),
 comparisons (``== != < <= > >= in``, ``not in``), ``and``/``or``/``not``, the
-conditional ``a if c else b`` and calls of the functions in the table. There is no
-attribute access, slicing, comprehension, lambda or call outside that table, and
-sizes are bounded (expression length, node count, integer powers, rounding
-digits, text length).
+conditional ``a if c else b``, comprehensions over a table
+(``sum(p[post][pre] * rate[pre] for pre in pops)``), mappings (``{'e': 1}``,
+``{pre: … for pre in pops}``, in a value that is one whole ``${…}``) and calls of
+the functions in the table. There is no attribute access, slicing, assignment,
+lambda or call outside that table, and sizes are bounded (expression length,
+node count, integer powers, rounding digits, text length, items visited by
+comprehensions).
 
 Inside ``${…}`` a number followed by a unit is a quantity (``${v_rest + 5 mV}``,
 ``${1 uF/cm**2 * area}``); units flow through the arithmetic.
@@ -28,6 +31,7 @@ one place where the language's expression rules live.
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import operator
@@ -49,6 +53,8 @@ MAX_INT_BITS = 4096
 MAX_ROUND_DIGITS = 1000
 #: Longest text an expression or an interpolation may produce.
 MAX_TEXT_CHARS = 10_000
+#: Most items all the comprehensions of one expression may visit.
+MAX_ITERATIONS = 100_000
 
 _WHOLE = re.compile(r"\s*\$\{(.*)\}\s*\Z", re.S)
 _PART = re.compile(r"\$\{([^{}]*)\}")
@@ -56,11 +62,10 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
     r"|(?P<string>'[^'\\\n]*'|\"[^\"\\\n]*\")"
     r"|(?P<name>[A-Za-zµμΩ_][A-Za-z0-9_µμΩ]*)"
-    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%(),^<>\[\]])|(?P<bad>\S))"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%(),^<>\[\]{}:])|(?P<bad>\S))"
 )
 _NOT_ALLOWED_CHARACTERS = {".": "'.' (attribute access)", "=": "'=' (assignment, keyword "
                                                                "arguments)",
-                           ":": "':' (slices, mappings, lambdas)", "{": "'{'", "}": "'}'",
                            "!": "'!' (write 'not')", "&": "'&' (write 'and')",
                            "|": "'|' (write 'or')", "~": "'~' (write 'not')", ";": "';'",
                            "@": "'@'"}
@@ -215,6 +220,10 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "sum": _sum,
 }
 
+#: Names an expression knows without a parameter of that name: ``inf`` (only an open
+#: bound of a random distribution may be infinite).
+CONSTANTS: Mapping[str, float] = {"inf": math.inf}
+
 _BINARY: Mapping[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
@@ -280,30 +289,52 @@ def interpolate(text: str, lookup: Callable[[str], Any]) -> str:
     return "".join(out)
 
 
-def evaluate(source: str, lookup: Callable[[str], Any]) -> Any:
+def evaluate(source: str, lookup: Callable[[str], Any], *, finite: bool = True) -> Any:
     """Evaluate the expression ``source``; ``lookup(name)`` gives a parameter's value.
 
     Returns an ``int``, ``float``, ``bool``, ``str``, a ``quantities.Quantity``, or a
-    list or mapping of these (a parameter that is a table, a list literal).
+    list or mapping of these (a parameter that is a table, a list literal). The
+    result must be finite unless ``finite`` is false (an open bound of a random
+    distribution, written with the constant ``inf``).
     Raises :class:`ExpressionError` (or :class:`AlreadyReported` from ``lookup``).
     """
     if len(source) > MAX_EXPRESSION_CHARS:
         raise ExpressionError("NS209", f"expression longer than {MAX_EXPRESSION_CHARS} "
                                        "characters")
     text, literals = _rewrite_quantities(source, lookup)
+    tree = _parse(text.strip(), source.strip())
+    result = _Interpreter(lookup, literals).eval(tree.body)
+    if finite:
+        _check_finite(result)
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, source: str) -> ast.Expression:
+    """The syntax tree of ``text`` (``source`` with quantities replaced), checked for
+    size; cached, as a template evaluates the same expressions for each combination
+    (the tree is only read)."""
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError("NS201", f"cannot read expression '{source.strip()}': "
+        raise ExpressionError("NS201", f"cannot read expression '{source}': "
                                        f"{exc.msg}") from None
     except (ValueError, MemoryError, RecursionError):  # e.g. an integer of 5000 digits
-        raise ExpressionError("NS209", f"expression '{_clip(source.strip())}' is too "
+        raise ExpressionError("NS209", f"expression '{_clip(source)}' is too "
                                        "large to read") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError("NS209", f"expression has more than {MAX_NODES} parts")
-    result = _Interpreter(lookup, literals).eval(tree.body)
-    _check_finite(result)
-    return result
+    return tree
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(source: str) -> tuple[tuple[str, str], ...]:
+    """The tokens of ``source`` (kind, text), for finding quantities; cached."""
+    out = []
+    for match in _TOKEN.finditer(source):
+        kind = match.lastgroup or "bad"
+        out.append((kind, match.group(kind)))
+    return tuple(out)
 
 
 def _check_finite(value: Any) -> None:
@@ -331,10 +362,7 @@ def _check_finite(value: Any) -> None:
 
 def _rewrite_quantities(source: str, lookup: Callable[[str], Any]) -> tuple[str, dict[str, Any]]:
     """Turn ``10 ms`` (a number and a unit) into a placeholder name bound to the quantity."""
-    tokens: list[tuple[str, str]] = []
-    for match in _TOKEN.finditer(source):
-        kind = match.lastgroup or "bad"
-        tokens.append((kind, match.group(kind)))
+    tokens = _tokens(source)
     if any(kind == "bad" for kind, _ in tokens):
         bad = next(value for kind, value in tokens if kind == "bad")
         if bad in _NOT_ALLOWED_CHARACTERS:
@@ -427,7 +455,10 @@ def _require_number(value: Any, where: str) -> None:
 
 def _arithmetic(fn: Callable[[Any, Any], Any], symbol: str, left: Any, right: Any) -> Any:
     try:
-        with _numpy_errors():
+        if isinstance(left, pq.Quantity) or isinstance(right, pq.Quantity):
+            with _numpy_errors():
+                result = fn(left, right)
+        else:  # plain Python numbers raise by themselves
             result = fn(left, right)
     except ZeroDivisionError:
         raise ExpressionError("NS204", "division by zero") from None
@@ -450,6 +481,8 @@ class _Interpreter:
     def __init__(self, lookup: Callable[[str], Any], literals: Mapping[str, Any]) -> None:
         self.lookup = lookup
         self.literals = literals
+        self.local: dict[str, Any] = {}  # the variables of the comprehensions being run
+        self.iterations = 0
 
     def eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
@@ -474,6 +507,19 @@ class _Interpreter:
             return self._index(node)
         if isinstance(node, ast.List):
             return [self.eval(item) for item in node.elts]
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):
+            element = node.elt
+            return self._comprehension(lambda: self.eval(element), node.generators)
+        if isinstance(node, ast.Dict):
+            if any(key is None for key in node.keys):
+                raise ExpressionError("NS208", "'**' unpacking is not allowed in a mapping")
+            return self._table([(self.eval(k), self.eval(v))
+                                for k, v in zip(node.keys, node.values, strict=True)
+                                if k is not None])
+        if isinstance(node, ast.DictComp):
+            key, item = node.key, node.value
+            return self._table(self._comprehension(lambda: (self.eval(key), self.eval(item)),
+                                                   node.generators))
         if isinstance(node, ast.Call):
             return self._call(node)
         raise ExpressionError("NS208", f"{_describe(node)} is not allowed in expressions; "
@@ -482,6 +528,8 @@ class _Interpreter:
                                        f"and the functions {', '.join(sorted(FUNCTIONS))}")
 
     def _name(self, name: str) -> Any:
+        if name in self.local:
+            return self.local[name]
         if name in self.literals:
             return self.literals[name]
         if name in FUNCTIONS:
@@ -489,7 +537,60 @@ class _Interpreter:
         try:
             return self.lookup(name)
         except KeyError:
+            if name in CONSTANTS:
+                return CONSTANTS[name]
             raise ExpressionError("NS202", f"unknown name '{name}'", name=name) from None
+
+    def _table(self, pairs: list[Any]) -> dict[Any, Any]:
+        """A mapping written in the expression (``{'e': 1, 'i': 2}``, a comprehension);
+        keys are text or numbers."""
+        table: dict[Any, Any] = {}
+        for key, item in pairs:
+            if isinstance(key, pq.Quantity | list | dict):
+                raise ExpressionError("NS211", f"a mapping's key must be text or a number, "
+                                               f"not {_shown(key)}")
+            table[key] = item
+        return table
+
+    def _comprehension(self, element: Callable[[], Any],
+                       loops: list[ast.comprehension]) -> list[Any]:
+        """``[x * 2 for x in xs if x > 0]`` (also ``sum(… for …)``): over a list's items
+        or a mapping's keys, several ``for`` nesting left to right, as in Python."""
+        out: list[Any] = []
+        saved = dict(self.local)
+        try:
+            self._loop(element, loops, out)
+        finally:
+            self.local = saved
+        return out
+
+    def _loop(self, element: Callable[[], Any], loops: list[ast.comprehension],
+              out: list[Any]) -> None:
+        if not loops:
+            out.append(element())
+            return
+        loop, rest = loops[0], loops[1:]
+        if not isinstance(loop.target, ast.Name) or loop.is_async:
+            raise ExpressionError("NS208", "a comprehension takes one plain name per 'for' "
+                                           "('for pre in pops')")
+        name = loop.target.id
+        if name.startswith("__") or name in FUNCTIONS:
+            raise ExpressionError("NS208", f"'{name}' cannot be a comprehension variable")
+        items = self.eval(loop.iter)
+        if isinstance(items, dict):
+            items = list(items)
+        if not isinstance(items, list):
+            raise ExpressionError("NS211", f"'for {name} in …' needs a list or a mapping, not "
+                                           f"{_shown(items)} (from '{_source(loop.iter)}')")
+        for item in items:
+            self.iterations += 1
+            if self.iterations > MAX_ITERATIONS:
+                raise ExpressionError("NS209", f"the comprehensions of this expression visit "
+                                               f"more than {MAX_ITERATIONS} items")
+            self.local[name] = item
+            if all(self._truth(self.eval(test), "'if' in a comprehension", test)
+                   for test in loop.ifs):
+                self._loop(element, rest, out)
 
     def _unary(self, node: ast.UnaryOp) -> Any:
         value = self.eval(node.operand)
@@ -561,10 +662,14 @@ class _Interpreter:
             raise ExpressionError("NS208", "slices are not allowed in expressions; index one "
                                            "item at a time")
         key = self.eval(node.slice)
-        name = _source(node.value)
+        if isinstance(table, dict) and isinstance(key, str | int | float | bool) \
+                and key in table:
+            return table[key]
+        if isinstance(table, list) and isinstance(key, int) and not isinstance(key, bool) \
+                and -len(table) <= key < len(table):
+            return table[key]
+        name = _source(node.value)  # an error from here on: name the table
         if isinstance(table, dict):
-            if isinstance(key, str) and key in table:
-                return table[key]
             keys = ", ".join(sorted(map(str, table))) or "none"
             raise ExpressionError("NS213", f"'{name}' has no key {_shown(key)}; its keys: "
                                            f"{keys}")
@@ -627,8 +732,10 @@ class _Interpreter:
             raise ExpressionError("NS208", f"{node.func.id}() takes plain arguments only")
         args = [self.eval(a) for a in node.args]
         try:
-            with _numpy_errors():
-                return FUNCTIONS[node.func.id](*args)
+            if any(isinstance(arg, pq.Quantity | list | dict) for arg in args):
+                with _numpy_errors():
+                    return FUNCTIONS[node.func.id](*args)
+            return FUNCTIONS[node.func.id](*args)
         except ExpressionError:
             raise
         except TypeError:

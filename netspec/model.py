@@ -8,6 +8,7 @@ and for emitting a script alike, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -373,8 +374,10 @@ def as_data(value: Any) -> Any:
             return {"file": value.file}
         trains = [as_data(t) for t in value.trains]
         return trains if value.per_cell else trains[0]
-    if isinstance(value, RandomValue):
-        return {"distribution": value.distribution, **value.parameters}
+    if isinstance(value, RandomValue):  # an open bound as YAML writes it
+        return {"distribution": value.distribution,
+                **{k: (".inf" if v > 0 else "-.inf") if isinstance(v, float) and math.isinf(v)
+                   else v for k, v in value.parameters.items()}}
     if isinstance(value, TemplateOrigin):
         return {"template": ".".join(str(p) for p in value.path),
                 "for_each": {k: as_data(v) for k, v in value.bindings}, "index": value.index}

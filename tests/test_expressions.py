@@ -114,11 +114,12 @@ def test_quantities_in_tables_keep_their_units() -> None:
     ("sum(pops)", "NS211", ["numbers"]),
     ("n in n", "NS211", ["'in'"]),
     ("n is 10", "NS208", ["'is'"]),
-    ("{1: 2}", "NS208", ["'{'"]),
+    ("{**size}", "NS208", ["unpacking"]),
     ("(1, 2)", "NS208", ["tuple"]),
-    ("[x for x in pops]", "NS208", ["comprehension"]),
+    ("{w['e']: 1}", "NS211", ["key"]),
+    ("[x async for x in pops]", "NS208", []),
     ("pops.count", "NS208", ["attribute"]),
-    ("lambda: 1", "NS208", ["':'"]),
+    ("lambda: 1", "NS208", ["lambda"]),
     ("None", "NS208", []),
     ("'abc", "NS201", ["quote"]),
     ("unknown_table['e']", "NS202", ["unknown_table"]),
@@ -204,3 +205,38 @@ def test_a_list_cannot_be_written_into_text() -> None:
 def test_a_5000_digit_integer_in_an_expression_is_refused() -> None:
     found = error("7" * 5000 + " + 1")
     assert found.code == "NS209"
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("sum(size[pop] for pop in pops)", 1000),
+    ("sum(p[post][pre] for pre in pops)", pytest.approx(0.2)),
+    ("[size[pop] // 100 for pop in pops]", [8, 2]),
+    ("len([1 for a in pops for b in pops if a != b])", 2),
+    ("max(size[k] for k in size)", 800),
+    ("[k for k in size if size[k] > 500]", ["e"]),
+    ("sum(x for x in [])", 0),
+    ("{pop: size[pop] * 2 for pop in pops}", {"e": 1600, "i": 400}),
+    ("{'a': 1, 'b': [2, 3]}['b'][1]", 3),
+    ("{post: {pre: p[post][pre] > 0 for pre in pops} for post in pops}['i']['i']", False),
+    ("sum(w[k] for k in pops) < 0 nA", True),
+    ("[pre for pre in pops][1] == pre", True),
+])
+def test_comprehensions(source: str, expected: Any) -> None:
+    assert value(source) == expected
+
+
+def test_comprehension_variables_are_local_and_bounded() -> None:
+    # the comprehension's 'pre' hides the parameter only inside it
+    assert value("len([pre for pre in pops])") == 2
+    assert value("pre") == "i"
+    assert error("sum(1 for a in n)").code == "NS211"
+    assert error("sum(1 for (a, b) in pops)").code == "NS208"
+    assert error("sum(1 for a in pops if n)").code == "NS211"
+    big = {"xs": list(range(100))}
+
+    def many(name: str) -> Any:
+        return big[name]
+
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("sum(1 for a in xs for b in xs for c in xs)", many)
+    assert caught.value.code == "NS209"

@@ -94,9 +94,10 @@ class Values(Context):
                 pass
         return {k: _shown(self.parameters[k]) for k in self.raw_parameters if k in self.parameters}
 
-    def expression(self, source: str, path: SpecPath) -> Any:
+    def expression(self, source: str, path: SpecPath, *, finite: bool = True) -> Any:
+        """The value of the expression ``source`` (finite unless ``finite`` is false)."""
         try:
-            return evaluate(source, self.lookup)
+            return evaluate(source, self.lookup, finite=finite)
         except AlreadyReported:
             raise Invalid from None
         except ExpressionError as exc:
@@ -286,8 +287,18 @@ class Values(Context):
 
         def convert(key: str, item: Any) -> float:
             dimensionless = key in ("n", "k", "p", "shape", "alpha", "beta", "kappa")
+            value: Any = _INVALID
+            if key in ("low", "high"):  # may be open, as normal_clipped(high=np.inf)
+                inner = whole_expression(item) if isinstance(item, str) else None
+                if inner is not None:
+                    value = self.expression(inner, (*path, key), finite=False)
+                magnitude = value if inner is not None else item
+                if isinstance(value, pq.Quantity) and value.shape == ():
+                    magnitude = float(value.magnitude)
+                if isinstance(magnitude, float) and math.isinf(magnitude):
+                    return magnitude
             return self.number(item, (*path, key), None if dimensionless else unit,
-                               f"{what} ({key})")
+                               f"{what} ({key})", value=value)
 
         params = self.arguments(raw, path, info.args, f"distribution '{name}'", convert,
                                 skip=("distribution",), kind="parameter", code="NS308",
