@@ -18,6 +18,7 @@ plan's variables never collide with the script's own names
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -197,6 +198,8 @@ def _literal(value: Any, used: int = 0) -> str:
         return f"slice({value.start!r}, {value.stop!r}, {value.step!r})"
     if isinstance(value, list):
         return _sequence(value, used, "[", "]")
+    if isinstance(value, float) and math.isinf(value):
+        return "float('inf')" if value > 0 else "-float('inf')"
     if isinstance(value, float | int | bool | str) or value is None:
         return repr(value)
     if isinstance(value, tuple):

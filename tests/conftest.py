@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,23 @@ def has_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+#: Parameters that make a large example spec quick enough for tests that build or run
+#: every spec (its defaults are the reference's scale; its own tests run it as it is).
+QUICK: dict[str, dict[str, Any]] = {
+    "potjans_diesmann_2014": {"N_scaling": 0.02, "K_scaling": 0.02, "t_sim": "100 ms"},
+}
+
+
+def quick(spec: Path) -> dict[str, Any]:
+    """The overrides that make ``spec`` quick (none for most specs)."""
+    return dict(QUICK.get(spec.stem, {}))
+
+
+def quick_args(spec: Path) -> list[str]:
+    """``quick(spec)`` as ``--set`` options of the command line."""
+    return [arg for name, value in quick(spec).items() for arg in ("--set", f"{name}={value}")]
 
 
 HAS_NEST = has_module("pyNN") and has_module("nest")

@@ -11,7 +11,7 @@ import pytest
 
 import netspec
 from netspec.checks import export_files
-from tests.conftest import SPECS, needs_nest, netspec_cli
+from tests.conftest import SPECS, needs_nest, netspec_cli, quick, quick_args
 
 SPEC_FILES = sorted(SPECS.glob("*.yaml"))
 
@@ -22,10 +22,10 @@ def test_spec_runs_on_nest_and_outputs_read_back(spec: Path, tmp_path: Path) -> 
     neo = pytest.importorskip("neo")
     pytest.importorskip("h5py")
     out = tmp_path / "out"
-    done = netspec_cli("run", str(spec), "--out", str(out), "--no-progress")
+    done = netspec_cli("run", str(spec), "--out", str(out), "--no-progress", *quick_args(spec))
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    network = netspec.load(spec)
+    network = netspec.load(spec, overrides=quick(spec))
     summary = json.loads((out / "summary.json").read_text()) if any(
         e.format == "summary" for e in network.exports) else None
     manifest = json.loads((out / "manifest.json").read_text())

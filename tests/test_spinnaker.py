@@ -37,7 +37,7 @@ from netspec.emit import emit
 from netspec.errors import BackendConfigError, UsageError
 from netspec.pipeline import check, load
 from netspec.plan import build_plan
-from tests.conftest import HAS_SPINNAKER, ROOT, SPECS, VA
+from tests.conftest import HAS_SPINNAKER, ROOT, SPECS, VA, quick, quick_args
 
 GENERATOR = ROOT / "tools" / "generate_spinnaker_capabilities.py"
 CAPS_FILE = ROOT / "netspec" / "backends" / "spinnaker" / "capabilities_data.py"
@@ -589,14 +589,14 @@ def spec_files() -> list[Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", spec_files(), ids=lambda p: p.stem)
 def test_every_spec_maps_or_is_refused_with_its_line(tmp_path: Path, spec: Path) -> None:
-    checked = check(spec, backend="spinnaker")
+    checked = check(spec, backend="spinnaker", overrides=quick(spec))
     box = Sandbox(tmp_path)
     if not checked.ok:
         for diagnostic in checked.errors:
             assert diagnostic.code.startswith("NS6"), diagnostic.render()
             assert diagnostic.line > 0 and diagnostic.path, diagnostic.render()
         done = box.netspec("run", str(spec), "--backend", "spinnaker", "--virtual-board",
-                           "--out", str(box.out))
+                           "--out", str(box.out), *quick_args(spec))
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr
         for diagnostic in checked.errors:
@@ -606,7 +606,7 @@ def test_every_spec_maps_or_is_refused_with_its_line(tmp_path: Path, spec: Path)
         return
     needs_spinnaker()
     done = box.netspec("run", str(spec), "--backend", "spinnaker", "--virtual-board",
-                       "--out", str(box.out), "--no-progress")
+                       "--out", str(box.out), "--no-progress", *quick_args(spec))
     assert done.returncode == 0, done.stderr[-4000:]
     assert "Traceback" not in done.stderr
     assert "a virtual board records no data" in done.stdout
@@ -617,7 +617,7 @@ def test_every_spec_maps_or_is_refused_with_its_line(tmp_path: Path, spec: Path)
             and not f.startswith("spinnaker/")]
     assert data == [], f"data files from a virtual board: {data}"
     top = sorted({f.split("/")[0] for f in written})
-    summaries = [e.path for e in load(spec).exports if e.format == "summary"]
+    summaries = [e.path for e in load(spec, overrides=quick(spec)).exports if e.format == "summary"]
     assert top == sorted(["manifest.json", "spinnaker", *summaries])
     assert (box.out / "spinnaker" / "spynnaker.cfg").is_file()
     assert any(f.startswith("spinnaker/reports/") for f in written)
@@ -626,7 +626,7 @@ def test_every_spec_maps_or_is_refused_with_its_line(tmp_path: Path, spec: Path)
         assert summary["recorded_data"] is False
         mapping = summary["mapping"]
         assert mapping["cores_used"] > 0 and mapping["chips_used"] > 0
-        assert set(mapping["populations"]) == set(load(spec).populations)
+        assert set(mapping["populations"]) == set(load(spec, overrides=quick(spec)).populations)
 
 
 def test_the_seed_spec_maps_on_spinnaker() -> None:

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from netspec.diagnostics import SpecPath
+from netspec.diagnostics import SpecPath, describe_value
 from netspec.model import TemplateOrigin
-from netspec.resolve.context import Invalid, kind_of
+from netspec.resolve.context import Invalid
 from netspec.resolve.values import Values
 
 #: The keys that make an entry a template.
@@ -138,7 +138,7 @@ class Templates(Values):
                     continue
                 if not isinstance(items, list):
                     self.report(where, "NS214", f"for_each: '{name}' must be a list of the "
-                                                f"values it takes, not {kind_of(items)}")
+                                                f"values it takes, not {describe_value(items)}")
                     bad = True
                     continue
                 loops[name] = items
@@ -152,7 +152,7 @@ class Templates(Values):
         if not isinstance(value, list):
             self.report(path, "NS214", "for_each must be a mapping of lists (every "
                                        "combination) or a list of mappings (one entry each), "
-                                       f"not {kind_of(value)}")
+                                       f"not {describe_value(value)}")
             raise Invalid
         self.check_count(len(value), path)
         out: list[dict[str, Any]] = []
@@ -160,7 +160,7 @@ class Templates(Values):
             where = (*path, i) if isinstance(raw, list) else path
             if not isinstance(item, dict) or not item:
                 self.report(where, "NS214", f"for_each item {i} must be a mapping of loop "
-                                            f"variables to values, not {kind_of(item)}")
+                                            f"variables to values, not {describe_value(item)}")
                 raise Invalid
             if out and item.keys() != out[0].keys():
                 self.report(where, "NS214", f"for_each item {i} sets "
@@ -202,7 +202,7 @@ class Templates(Values):
         """``when`` for the bound combination."""
         value = self.generic(raw, path)
         if not isinstance(value, bool):
-            kind = "a number" if isinstance(value, int | float) else kind_of(value)
+            kind = "a number" if isinstance(value, int | float) else describe_value(value)
             self.report(path, "NS211", f"when must be true or false, not {kind}; write a "
                                        "comparison, e.g. \"${p[pre] > 0}\"")
             raise Invalid
