@@ -55,6 +55,9 @@ MAX_ROUND_DIGITS = 1000
 MAX_TEXT_CHARS = 10_000
 #: Most items all the comprehensions of one expression may visit.
 MAX_ITERATIONS = 100_000
+#: Most evaluation steps (syntax nodes evaluated, comprehension items visited) all the
+#: expressions sharing one :class:`Budget` may take: a whole spec's, templates unrolled.
+MAX_STEPS = 2_000_000
 
 _WHOLE = re.compile(r"\s*\$\{(.*)\}\s*\Z", re.S)
 _PART = re.compile(r"\$\{([^{}]*)\}")
@@ -84,6 +87,24 @@ class ExpressionError(ValueError):
 
 class AlreadyReported(Exception):
     """A name refers to a parameter whose own error was reported already."""
+
+
+class Budget:
+    """Evaluation steps left for a group of expressions (a spec's): each expression is
+    bounded on its own, and a template repeats them, so their sum is bounded too."""
+
+    def __init__(self, steps: int = MAX_STEPS) -> None:
+        self.steps = steps
+        self.exhausted = False
+
+    def spend(self, steps: int) -> None:
+        """Take ``steps``; raise NS209 once the budget is spent."""
+        self.steps -= steps
+        if self.steps < 0:
+            self.exhausted = True
+            raise ExpressionError("NS209", f"the spec's expressions take more than "
+                                           f"{MAX_STEPS} evaluation steps; write large "
+                                           "tables out or in a data file")
 
 
 def _plain_number(x: Any, name: str) -> Any:
@@ -268,14 +289,16 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def interpolate(text: str, lookup: Callable[[str], Any]) -> str:
+def interpolate(text: str, lookup: Callable[[str], Any], *,
+                budget: Budget | None = None) -> str:
     """Replace each ``${…}`` in ``text`` with its value as text (at most
     :data:`MAX_TEXT_CHARS` characters in all)."""
     out: list[str] = []
     length = 0
     position = 0
     for match in _PART.finditer(text):
-        piece = text[position:match.start()] + as_text(evaluate(match.group(1), lookup))
+        piece = text[position:match.start()] + as_text(evaluate(match.group(1), lookup,
+                                                                budget=budget))
         length += len(piece)
         if length > MAX_TEXT_CHARS:
             raise ExpressionError("NS209", f"the text would be longer than {MAX_TEXT_CHARS} "
@@ -289,21 +312,32 @@ def interpolate(text: str, lookup: Callable[[str], Any]) -> str:
     return "".join(out)
 
 
-def evaluate(source: str, lookup: Callable[[str], Any], *, finite: bool = True) -> Any:
+def evaluate(source: str, lookup: Callable[[str], Any], *, finite: bool = True,
+             budget: Budget | None = None) -> Any:
     """Evaluate the expression ``source``; ``lookup(name)`` gives a parameter's value.
 
     Returns an ``int``, ``float``, ``bool``, ``str``, a ``quantities.Quantity``, or a
     list or mapping of these (a parameter that is a table, a list literal). The
     result must be finite unless ``finite`` is false (an open bound of a random
     distribution, written with the constant ``inf``).
+    ``budget`` (if given) is charged with the steps taken.
     Raises :class:`ExpressionError` (or :class:`AlreadyReported` from ``lookup``).
     """
+    if budget is not None and budget.exhausted:
+        raise ExpressionError("NS209", f"the spec's expressions take more than {MAX_STEPS} "
+                                       "evaluation steps; write large tables out or in a "
+                                       "data file")
     if len(source) > MAX_EXPRESSION_CHARS:
         raise ExpressionError("NS209", f"expression longer than {MAX_EXPRESSION_CHARS} "
                                        "characters")
     text, literals = _rewrite_quantities(source, lookup)
     tree = _parse(text.strip(), source.strip())
-    result = _Interpreter(lookup, literals).eval(tree.body)
+    interpreter = _Interpreter(lookup, literals)
+    try:
+        result = interpreter.eval(tree.body)
+    finally:
+        if budget is not None and not budget.exhausted:
+            budget.spend(interpreter.steps)
     if finite:
         _check_finite(result)
     return result
@@ -483,8 +517,10 @@ class _Interpreter:
         self.literals = literals
         self.local: dict[str, Any] = {}  # the variables of the comprehensions being run
         self.iterations = 0
+        self.steps = 0
 
     def eval(self, node: ast.AST) -> Any:
+        self.steps += 1
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool | int | float | str):
                 return node.value

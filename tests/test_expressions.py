@@ -240,3 +240,16 @@ def test_comprehension_variables_are_local_and_bounded() -> None:
     with pytest.raises(ExpressionError) as caught:
         evaluate("sum(1 for a in xs for b in xs for c in xs)", many)
     assert caught.value.code == "NS209"
+
+
+def test_a_budget_bounds_many_expressions_together() -> None:
+    from netspec.expressions import Budget
+    budget = Budget(1000)
+    evaluate("sum(size[p] for p in pops)", lookup, budget=budget)
+    assert 0 < budget.steps < 1000
+    with pytest.raises(ExpressionError) as caught:
+        for _ in range(1000):
+            evaluate("sum(size[p] for p in pops)", lookup, budget=budget)
+    assert caught.value.code == "NS209"
+    with pytest.raises(ExpressionError):  # and it stays spent
+        evaluate("1 + 1", lookup, budget=budget)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from netspec.diagnostics import Diagnostic, SpecPath
+from netspec.expressions import Budget
 from netspec.loader import LoadedSpec
 from netspec.model import Assembly, Origin, Population, Projection, TemplateOrigin, View
 
@@ -70,6 +71,9 @@ class Context:
         self.bindings: Mapping[str, Any] = {}
         self.combination: tuple[TemplateOrigin, int] | None = None
         self.repeated: dict[tuple[SpecPath, str, str, bool], _Repeated] = {}
+        #: evaluation steps left for all the spec's expressions
+        self.budget = Budget()
+        self.budget_reported = False
 
     def report(self, path: SpecPath, code: str, message: str, *, key: bool = False) -> None:
         """Record a diagnostic at ``path``. Within a template's combination, the same

@@ -97,20 +97,28 @@ class Values(Context):
     def expression(self, source: str, path: SpecPath, *, finite: bool = True) -> Any:
         """The value of the expression ``source`` (finite unless ``finite`` is false)."""
         try:
-            return evaluate(source, self.lookup, finite=finite)
+            return evaluate(source, self.lookup, finite=finite, budget=self.budget)
         except AlreadyReported:
             raise Invalid from None
         except ExpressionError as exc:
-            message = exc.message
-            if exc.code == "NS202" and exc.name is not None:
-                known = [*self.raw_parameters, *self.bindings, "name"]
-                loops = (f"; loop variables: {', '.join(self.bindings)}" if self.bindings
-                         else "")
-                message = (f"unknown parameter '{exc.name}' in expression"
-                           f"{did_you_mean(exc.name, known)}; defined: "
-                           f"{', '.join(sorted(self.raw_parameters)) or 'none'}{loops}")
-            self.report(path, exc.code, message)
+            self.expression_error(exc, path)
             raise Invalid from None
+
+    def expression_error(self, exc: ExpressionError, path: SpecPath) -> None:
+        """Report ``exc`` at ``path``: an unknown name with the names there are; a spent
+        evaluation budget only once for the whole spec."""
+        if self.budget.exhausted:
+            if self.budget_reported:
+                return
+            self.budget_reported = True
+        message = exc.message
+        if exc.code == "NS202" and exc.name is not None:
+            known = [*self.raw_parameters, *self.bindings, "name"]
+            loops = f"; loop variables: {', '.join(self.bindings)}" if self.bindings else ""
+            message = (f"unknown parameter '{exc.name}' in expression"
+                       f"{did_you_mean(exc.name, known)}; defined: "
+                       f"{', '.join(sorted(self.raw_parameters)) or 'none'}{loops}")
+        self.report(path, exc.code, message)
 
     def generic(self, raw: Any, path: SpecPath) -> Any:
         """A value with no expected unit yet: number, bool, text, Quantity, or a list or
@@ -226,11 +234,11 @@ class Values(Context):
         if not has_interpolation(raw):
             return raw
         try:
-            return interpolate(raw, self.lookup)
+            return interpolate(raw, self.lookup, budget=self.budget)
         except AlreadyReported:
             raise Invalid from None
         except ExpressionError as exc:
-            self.report(path, exc.code, exc.message)
+            self.expression_error(exc, path)
             raise Invalid from None
 
     def reference(self, raw: Any, path: SpecPath) -> Any:
