@@ -101,7 +101,6 @@ class Templates(Values):
         combinations = self.combinations(raw["for_each"], (*path, "for_each"))
         body = {k: v for k, v in raw.items() if k not in TEMPLATE_KEYS}
         kept: list[tuple[dict[str, Any], str]] = []
-        bad = False
         for number, bindings in enumerate(combinations):
             where = TemplateOrigin(path, tuple(bindings.items()), number)
             with self.bound(bindings, (where, len(combinations))):
@@ -111,13 +110,10 @@ class Templates(Values):
                     name = f"{key}_{len(kept)}" if section != "export" else str(key)
                     if "name" in raw:
                         name = self.entry_name(raw["name"], (*path, "name"))
-                except Invalid:
-                    bad = True
-                    continue
+                except Invalid:  # reported; the other combinations still stand, so
+                    continue     # that what refers to them is checked
             kept.append((bindings, name))
         self.generated += len(kept)
-        if bad:
-            raise Invalid
         return [Entry(name, body, path, TemplateOrigin(path, tuple(bindings.items()), index),
                       bindings, len(kept))
                 for index, (bindings, name) in enumerate(kept)]
