@@ -208,6 +208,7 @@ class Checker:
                                    f"argument '{name}' of {connector.type} is not supported on "
                                    f"SpiNNaker; sPyNNaker's takes "
                                    f"{allowed(cinfo['arguments'])}", key=True)
+            yield from self.total_number(projection)
         synapse = projection.synapse
         spath: SpecPath = (*path, "synapse")
         sinfo = SYNAPSE_TYPES.get(synapse.type)
@@ -260,6 +261,24 @@ class Checker:
                 yield self.say((*path, name), "NS601",
                                f"parameter '{name}' of {kind} is not supported on SpiNNaker; "
                                f"sPyNNaker's {kind} takes {allowed(names)}", key=True)
+
+    def total_number(self, projection: Projection) -> Iterator[Diagnostic]:
+        """sPyNNaker's FixedTotalNumberConnector (its MultapseConnector) fails while
+        mapping when the post population spans several cores: it splits the synapses
+        between the cores, then tests that array for truth (ValueError, 'truth value of
+        an array … is ambiguous'; seen with sPyNNaker 7.x on a virtual board)."""
+        if projection.connector.type != "FixedTotalNumberConnector" or isinstance(
+                self.network.target(projection.post), Assembly):
+            return
+        population = self.network.root_population(projection.post)
+        per_core = neurons_on_a_core(self.network, population)
+        if population.size > per_core:
+            yield self.say((*projection.origin.path, "connector", "type"), "NS601",
+                           f"FixedTotalNumberConnector onto '{population.name}' "
+                           f"({population.size} neurons, {per_core} per core) fails in "
+                           "sPyNNaker when the post population spans several cores; keep it "
+                           "within one core (simulation.backends.spinnaker.neurons_per_core."
+                           f"{population.cell_type}) or use FixedNumberPreConnector")
 
     def delay(self, projection: Projection) -> Iterator[Diagnostic]:
         target = self.network.target(projection.post)
