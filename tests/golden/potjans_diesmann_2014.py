@@ -4,6 +4,7 @@ Spec sha256: a4b7da613939a143561cbcee38a48f82edb23ef4a7a5f06f9ce1226a1c52060e
 Backend: nest. Run with: python <this file> [output folder]
 """
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -2031,84 +2032,91 @@ l6i.record(['spikes'])
 # === simulate ===
 sim.run(1500.0)
 
+# === SONATA writers ===
+SORTING = h5py.enum_dtype({'none': 0, 'by_id': 1, 'by_time': 2}, basetype='u1')
+
+
+def _sonata_header(h5):
+    h5.attrs['magic'] = np.uint32(0x0A7A)
+    h5.attrs['version'] = np.array([0, 1], dtype=np.uint32)
+
+
+def _sonata_spikes(path, targets):
+    """Spikes per PyNN Population, node ids relative to it, sorted by time."""
+    populations = {}
+    for cells in targets:
+        for train in cells.get_data('spikes', clear=False).segments[0].spiketrains:
+            trains = populations.setdefault(train.annotations['source_population'], {})
+            trains[int(train.annotations['source_index'])] = np.asarray(
+                train.rescale('ms').magnitude, dtype=np.float64)
+    with h5py.File(path, 'w') as h5:
+        _sonata_header(h5)
+        h5.create_group('spikes')
+        for label, trains in populations.items():
+            times = np.concatenate([np.empty(0), *trains.values()])
+            ids = np.concatenate([np.empty(0, dtype=np.uint64)] + [
+                np.full(len(t), i, dtype=np.uint64) for i, t in trains.items()])
+            order = np.lexsort((ids, times))
+            group = h5.create_group('spikes/' + label)
+            group.attrs.create('sorting', 2, dtype=SORTING)
+            group.create_dataset('timestamps', data=times[order]).attrs['units'] = 'ms'
+            group.create_dataset('node_ids', data=ids[order])
+
+
+def _sonata_nodes(path, types_path, populations):
+    """Every Population: one node type each, PyNN's positions."""
+    with h5py.File(path, 'w') as h5:
+        _sonata_header(h5)
+        h5.create_group('nodes')
+        for type_id, (cells, _) in enumerate(populations):
+            group = h5.create_group('nodes/' + cells.label)
+            n = cells.size
+            group.create_dataset('node_id', data=np.arange(n, dtype=np.uint64))
+            group.create_dataset('node_type_id', data=np.full(n, type_id, dtype=np.int64))
+            group.create_dataset('node_group_id', data=np.zeros(n, dtype=np.uint32))
+            group.create_dataset('node_group_index', data=np.arange(n, dtype=np.uint64))
+            attributes = group.create_group('0')
+            positions = np.asarray(cells.positions, dtype=np.float64)
+            for axis, values in zip('xyz', positions, strict=True):
+                attributes.create_dataset(axis, data=values)
+    with open(types_path, 'w', newline='', encoding='utf-8') as handle:
+        writer = csv.writer(handle, delimiter=' ', lineterminator='\n')
+        writer.writerow(['node_type_id', 'pop_name', 'model_type', 'model_template'])
+        for type_id, (cells, spike_source) in enumerate(populations):
+            writer.writerow([type_id, cells.label, 'virtual' if spike_source else 'point_neuron',
+                             'pynn:' + type(cells.celltype).__name__])
+
 # === export (PyNN's own writers) ===
-with h5py.File(out / 'spikes.h5', 'w') as h5:
-    _trains = l23e.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l23e')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l23i.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l23i')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l4e.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l4e')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l4i.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l4i')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l5e.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l5e')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l5i.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l5i')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l6e.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l6e')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
-    _trains = l6i.get_data('spikes').segments[0].spiketrains
-    _times = np.concatenate([np.asarray(t.rescale('ms')) for t in _trains] or [[]])
-    _ids = np.concatenate([np.full(len(t), i, dtype=np.uint64)
-                           for i, t in enumerate(_trains)] or [[]])
-    _order = np.argsort(_times, kind='stable')
-    group = h5.create_group('spikes/l6i')
-    group.attrs['sorting'] = 'by_time'
-    group.create_dataset('timestamps', data=_times[_order]).attrs['units'] = 'ms'
-    group.create_dataset('node_ids', data=_ids[_order].astype(np.uint64))
+_sonata_spikes(out / 'spikes.h5', [l23e, l23i, l4e, l4i, l5e, l5i, l6e, l6i])
+_sonata_nodes(
+    out / 'spikes_nodes.h5',
+    out / 'spikes_node_types.csv',
+    [
+        (l23e, False),
+        (l23i, False),
+        (l4e, False),
+        (l4i, False),
+        (l5e, False),
+        (l5i, False),
+        (l6e, False),
+        (l6i, False),
+        (bg_l23e, True),
+        (bg_l23i, True),
+        (bg_l4e, True),
+        (bg_l4i, True),
+        (bg_l5e, True),
+        (bg_l5i, True),
+        (bg_l6e, True),
+        (bg_l6i, True),
+    ],
+)
 
 
 def _rate(cells):
-    count = int(sum(cells.get_spike_counts().values()))
+    # counted from get_data(), as the exported files hold them (get_spike_counts()
+    # would also count spikes of the last time step, which get_data() drops)
+    trains = cells.get_data('spikes', clear=False).segments[0].spiketrains
+    count = int(sum(len(train) for train in trains))
     return {'size': cells.size, 'spike_count': count, 'mean_rate_hz': count / cells.size / 1.5}
 
 
@@ -2121,6 +2129,70 @@ _summary['populations']['l5e'] = _rate(l5e)
 _summary['populations']['l5i'] = _rate(l5i)
 _summary['populations']['l6e'] = _rate(l6e)
 _summary['populations']['l6i'] = _rate(l6i)
+_summary['projections'] = {}
+_summary['projections']['l23e_to_l23e'] = {'connections': l23e_to_l23e.size()}
+_summary['projections']['l23i_to_l23e'] = {'connections': l23i_to_l23e.size()}
+_summary['projections']['l4e_to_l23e'] = {'connections': l4e_to_l23e.size()}
+_summary['projections']['l4i_to_l23e'] = {'connections': l4i_to_l23e.size()}
+_summary['projections']['l5e_to_l23e'] = {'connections': l5e_to_l23e.size()}
+_summary['projections']['l6e_to_l23e'] = {'connections': l6e_to_l23e.size()}
+_summary['projections']['l23e_to_l23i'] = {'connections': l23e_to_l23i.size()}
+_summary['projections']['l23i_to_l23i'] = {'connections': l23i_to_l23i.size()}
+_summary['projections']['l4e_to_l23i'] = {'connections': l4e_to_l23i.size()}
+_summary['projections']['l4i_to_l23i'] = {'connections': l4i_to_l23i.size()}
+_summary['projections']['l5e_to_l23i'] = {'connections': l5e_to_l23i.size()}
+_summary['projections']['l6e_to_l23i'] = {'connections': l6e_to_l23i.size()}
+_summary['projections']['l23e_to_l4e'] = {'connections': l23e_to_l4e.size()}
+_summary['projections']['l23i_to_l4e'] = {'connections': l23i_to_l4e.size()}
+_summary['projections']['l4e_to_l4e'] = {'connections': l4e_to_l4e.size()}
+_summary['projections']['l4i_to_l4e'] = {'connections': l4i_to_l4e.size()}
+_summary['projections']['l5e_to_l4e'] = {'connections': l5e_to_l4e.size()}
+_summary['projections']['l5i_to_l4e'] = {'connections': l5i_to_l4e.size()}
+_summary['projections']['l6e_to_l4e'] = {'connections': l6e_to_l4e.size()}
+_summary['projections']['l23e_to_l4i'] = {'connections': l23e_to_l4i.size()}
+_summary['projections']['l23i_to_l4i'] = {'connections': l23i_to_l4i.size()}
+_summary['projections']['l4e_to_l4i'] = {'connections': l4e_to_l4i.size()}
+_summary['projections']['l4i_to_l4i'] = {'connections': l4i_to_l4i.size()}
+_summary['projections']['l5e_to_l4i'] = {'connections': l5e_to_l4i.size()}
+_summary['projections']['l6e_to_l4i'] = {'connections': l6e_to_l4i.size()}
+_summary['projections']['l23e_to_l5e'] = {'connections': l23e_to_l5e.size()}
+_summary['projections']['l23i_to_l5e'] = {'connections': l23i_to_l5e.size()}
+_summary['projections']['l4e_to_l5e'] = {'connections': l4e_to_l5e.size()}
+_summary['projections']['l4i_to_l5e'] = {'connections': l4i_to_l5e.size()}
+_summary['projections']['l5e_to_l5e'] = {'connections': l5e_to_l5e.size()}
+_summary['projections']['l5i_to_l5e'] = {'connections': l5i_to_l5e.size()}
+_summary['projections']['l6e_to_l5e'] = {'connections': l6e_to_l5e.size()}
+_summary['projections']['l23e_to_l5i'] = {'connections': l23e_to_l5i.size()}
+_summary['projections']['l23i_to_l5i'] = {'connections': l23i_to_l5i.size()}
+_summary['projections']['l4e_to_l5i'] = {'connections': l4e_to_l5i.size()}
+_summary['projections']['l4i_to_l5i'] = {'connections': l4i_to_l5i.size()}
+_summary['projections']['l5e_to_l5i'] = {'connections': l5e_to_l5i.size()}
+_summary['projections']['l5i_to_l5i'] = {'connections': l5i_to_l5i.size()}
+_summary['projections']['l6e_to_l5i'] = {'connections': l6e_to_l5i.size()}
+_summary['projections']['l23e_to_l6e'] = {'connections': l23e_to_l6e.size()}
+_summary['projections']['l23i_to_l6e'] = {'connections': l23i_to_l6e.size()}
+_summary['projections']['l4e_to_l6e'] = {'connections': l4e_to_l6e.size()}
+_summary['projections']['l4i_to_l6e'] = {'connections': l4i_to_l6e.size()}
+_summary['projections']['l5e_to_l6e'] = {'connections': l5e_to_l6e.size()}
+_summary['projections']['l5i_to_l6e'] = {'connections': l5i_to_l6e.size()}
+_summary['projections']['l6e_to_l6e'] = {'connections': l6e_to_l6e.size()}
+_summary['projections']['l6i_to_l6e'] = {'connections': l6i_to_l6e.size()}
+_summary['projections']['l23e_to_l6i'] = {'connections': l23e_to_l6i.size()}
+_summary['projections']['l23i_to_l6i'] = {'connections': l23i_to_l6i.size()}
+_summary['projections']['l4e_to_l6i'] = {'connections': l4e_to_l6i.size()}
+_summary['projections']['l4i_to_l6i'] = {'connections': l4i_to_l6i.size()}
+_summary['projections']['l5e_to_l6i'] = {'connections': l5e_to_l6i.size()}
+_summary['projections']['l5i_to_l6i'] = {'connections': l5i_to_l6i.size()}
+_summary['projections']['l6e_to_l6i'] = {'connections': l6e_to_l6i.size()}
+_summary['projections']['l6i_to_l6i'] = {'connections': l6i_to_l6i.size()}
+_summary['projections']['bg_to_l23e'] = {'connections': bg_to_l23e.size()}
+_summary['projections']['bg_to_l23i'] = {'connections': bg_to_l23i.size()}
+_summary['projections']['bg_to_l4e'] = {'connections': bg_to_l4e.size()}
+_summary['projections']['bg_to_l4i'] = {'connections': bg_to_l4i.size()}
+_summary['projections']['bg_to_l5e'] = {'connections': bg_to_l5e.size()}
+_summary['projections']['bg_to_l5i'] = {'connections': bg_to_l5i.size()}
+_summary['projections']['bg_to_l6e'] = {'connections': bg_to_l6e.size()}
+_summary['projections']['bg_to_l6i'] = {'connections': bg_to_l6i.size()}
 (out / 'summary.json').write_text(json.dumps(_summary, indent=2))
 
 sim.end()
