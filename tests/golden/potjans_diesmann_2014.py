@@ -2114,10 +2114,13 @@ _sonata_nodes(
 
 def _rate(cells):
     # counted from get_data(), as the exported files hold them (get_spike_counts()
-    # would also count spikes of the last time step, which get_data() drops)
+    # would also count spikes of the last time step, which get_data() drops); the
+    # rate is over the cells whose spikes were recorded (one train each)
     trains = cells.get_data('spikes', clear=False).segments[0].spiketrains
     count = int(sum(len(train) for train in trains))
-    return {'size': cells.size, 'spike_count': count, 'mean_rate_hz': count / cells.size / 1.5}
+    rate = count / max(len(trains), 1) / 1.5
+    return {'size': cells.size, 'recorded': len(trains), 'spike_count': count,
+            'mean_rate_hz': rate}
 
 
 _summary = {'network': 'potjans_diesmann_2014', 'backend': 'nest', 'seed': 55, 'populations': {}}
