@@ -5,9 +5,11 @@ Exit codes (also in the README):
 =====  =========================================================================
 0      success (every spec valid; the run finished and its outputs are written)
 1      a spec is invalid, or the simulator refused an object of the spec
-2      usage error, or a spec file that cannot be opened
-3      the environment: backend not installed or not configured (no SpiNNaker machine),
-       outputs exist or cannot be written
+1      ``compare``: the two runs disagree
+2      usage error, a spec file that cannot be opened, or a folder that is not a usable
+       run folder (``stats``/``plot``/``compare``; a virtual-board run recorded no data)
+3      the environment: backend or analysis library not installed, backend not configured
+       (no SpiNNaker machine), outputs exist or cannot be written
 130    interrupted (Ctrl-C); nothing half-written was published
 143    terminated (SIGTERM: ``timeout``, SLURM, ``kill``); nothing half-written was published
 70     internal error in netspec (a bug: please report it)
@@ -27,12 +29,14 @@ import click
 
 from netspec import __version__
 from netspec.errors import (
+    AnalysisUnavailableError,
     BackendConfigError,
     BackendUnavailableError,
     Interrupted,
     NetspecError,
     OutputError,
     OutputExistsError,
+    RunFolderError,
     SimulationError,
     SpecError,
     SpecFileError,
@@ -93,10 +97,10 @@ def _report(exc: BaseException, *, quiet: bool = False, rank: int | None = None)
         lines, code = [d.render() for d in exc.diagnostics], EXIT_INVALID
     elif isinstance(exc, SimulationError):
         lines, code = [exc.diagnostic.render()], EXIT_INVALID
-    elif isinstance(exc, SpecFileError | UsageError):
+    elif isinstance(exc, SpecFileError | UsageError | RunFolderError):
         lines, code = [f"{where}: error: {exc}"], EXIT_USAGE
     elif isinstance(exc, BackendUnavailableError | BackendConfigError | OutputExistsError
-                    | OutputError):
+                    | OutputError | AnalysisUnavailableError):
         lines, code = [f"{where}: error: {exc}"], EXIT_ENVIRONMENT
     elif isinstance(exc, Interrupted):
         lines = [f"{where}: {exc}"]
@@ -242,6 +246,96 @@ def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...
     else:
         from netspec.export.staging import write_atomic
         write_atomic(output, script.encode("utf-8"), force=force, protect=[spec])
+
+
+_window_options = [
+    click.option("--from", "start", default=None, metavar="T",
+                 help="Start of the window, ms or with a unit ('0.2 s') [default: 0]."),
+    click.option("--to", "stop", default=None, metavar="T",
+                 help="End of the window [default: the end of the run]."),
+]
+
+
+def _window(fn: F) -> F:
+    for option in reversed(_window_options):
+        fn = option(fn)
+    return fn
+
+
+def _times(start: str | None, stop: str | None) -> tuple[float | None, float | None]:
+    from netspec.analysis.statistics import parse_time
+    return (None if start is None else parse_time(start, "--from"),
+            None if stop is None else parse_time(stop, "--to"))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_window
+@_errors
+def stats(run_dir: Path, fmt: str, start: str | None, stop: str | None) -> None:
+    """Per population and view of the run in RUN_DIR: mean rate, CV of ISIs, Fano factor
+    and spike-contrast synchrony, from the run's own exports (undefined: null / —)."""
+    from netspec.analysis.api import stats as run_stats
+    from netspec.analysis.text import stats_table
+    from netspec.export.summaryfile import dumps
+
+    begin, end = _times(start, stop)
+    document = run_stats(run_dir, start=begin, stop=end)
+    click.echo(dumps(document) if fmt == "json" else stats_table(document), nl=fmt != "json")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Figure file, .png, .svg or .pdf [default: RUN_DIR/figure.png].")
+@_window
+@click.option("--force", is_flag=True, help="Overwrite an existing figure.")
+@_errors
+def plot(run_dir: Path, output: Path | None, start: str | None, stop: str | None,
+         force: bool) -> None:
+    """Draw the run in RUN_DIR: spike rasters, recorded traces, population rates."""
+    from netspec.analysis.api import plot as run_plot
+
+    begin, end = _times(start, stop)
+    written = run_plot(run_dir, output, start=begin, stop=end, force=force)
+    click.echo(f"figure written to {written}")
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(path_type=Path))
+@click.argument("run_b", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_window
+@click.option("--sigmas", type=float, default=None,
+              help="Standard errors of the difference allowed [default: 3, or the spec's].")
+@click.option("--rtol", multiple=True, metavar="[STAT=]X",
+              help="Relative floor, for every statistic or one (rate, cv, count); repeatable.")
+@click.option("--atol", multiple=True, metavar="[STAT=]X",
+              help="Absolute floor (rate in Hz), for every statistic or one; repeatable.")
+@_errors
+def compare(run_a: Path, run_b: Path, fmt: str, start: str | None, stop: str | None,
+            sigmas: float | None, rtol: tuple[str, ...], atol: tuple[str, ...]) -> None:
+    """Do the runs in RUN_A and RUN_B agree? Rate, CV of ISIs and spike count per
+    population and view, within sampling noise (exit 0) or not (exit 1)."""
+    from netspec.analysis.api import compare as compare_runs
+    from netspec.analysis.compare import parse_tolerance
+    from netspec.analysis.text import comparison_document, comparison_text
+    from netspec.export.summaryfile import dumps
+
+    if sigmas is not None and not (sigmas >= 0 and sigmas != float("inf")):
+        raise UsageError("--sigmas must be a finite number >= 0")
+    begin, end = _times(start, stop)
+    result, a, b = compare_runs(run_a, run_b, start=begin, stop=end, sigmas=sigmas,
+                                rtol=parse_tolerance(rtol, "--rtol"),
+                                atol=parse_tolerance(atol, "--atol"))
+    if fmt == "json":
+        click.echo(dumps(comparison_document(result, a, b)), nl=False)
+    else:
+        click.echo(comparison_text(result, str(run_a), str(run_b)))
+    sys.exit(EXIT_OK if result.agree else EXIT_INVALID)
 
 
 @main.command()

@@ -86,3 +86,13 @@ class Interrupted(NetspecError, KeyboardInterrupt):
                  signal_number: int = 2) -> None:
         super().__init__(message)
         self.signal_number = signal_number
+
+
+class AnalysisUnavailableError(NetspecError, ImportError):
+    """An analysis library (Elephant, matplotlib) is not installed; the message says what
+    to install."""
+
+
+class RunFolderError(NetspecError, OSError):
+    """A run folder cannot be analysed: it is not a netspec run folder, its files are
+    missing or damaged, or the run recorded no data (a SpiNNaker virtual board)."""

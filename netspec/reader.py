@@ -19,7 +19,7 @@ import quantities as pq
 
 from netspec.errors import NotAnOutputError
 from netspec.export.nixfile import LAYOUT, MULTIPLEXED, _gc_frozen, build_block
-from netspec.export.recorded import RecordedData
+from netspec.export.recorded import RecordedData, Signal
 
 _PICKLE_MAGIC = b"\x80"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -141,3 +141,83 @@ def _vector(value: Any, dtype: type) -> np.ndarray:
     if isinstance(value, pq.Quantity):
         value = value.magnitude
     return np.atleast_1d(np.asarray(value, dtype=dtype))
+
+
+def read_targets(path: str | Path) -> dict[str, RecordedData]:
+    """Every target of a netspec NIX file as :class:`RecordedData`, without splitting spikes.
+
+    Spikes stay multiplexed (times and index within the target, as written);
+    ``source_index`` and ``source_population`` are filled for the recorded
+    neurons (-1 and ``""`` elsewhere). A target that holds only signals gets
+    the size ``max(channel) + 1``; the caller knows the true size. Raises
+    ``ValueError`` for a NIX file not in netspec's layout (see
+    :mod:`netspec.export.nixfile`).
+    """
+    path = Path(path)
+    with _gc_frozen(), neo.io.NixIO(str(path), mode="ro") as io:
+        block = io.read_block()
+    if block is None or block.annotations.get("netspec_layout") != LAYOUT:
+        raise ValueError(f"{path} is not a NIX file in netspec's layout ({LAYOUT})")
+    out: dict[str, RecordedData] = {}
+    for segment in block.segments[-1:]:
+        for train in segment.spiketrains:
+            if train.annotations.get("netspec_kind") != MULTIPLEXED:
+                continue
+            out[str(train.annotations.get("netspec_target", train.name))] = _from_train(train)
+        for signal in segment.analogsignals:
+            name = str(signal.annotations.get("netspec_target", ""))
+            channels = _vector(signal.array_annotations.get("channel_index"), np.int64)
+            if not name or channels.size != signal.shape[1]:
+                continue
+            data = out.get(name)
+            if data is None:
+                size = int(channels.max()) + 1 if channels.size else 0
+                data = out[name] = RecordedData(name=name, size=size,
+                                                t_start=float(signal.t_start.rescale("ms")),
+                                                t_stop=float(signal.t_stop.rescale("ms")))
+            data.signals[str(signal.name)] = Signal(
+                name=str(signal.name), t_start=float(signal.t_start.rescale("ms")),
+                sampling_period=float(signal.sampling_period.rescale("ms")),
+                values=np.asarray(signal.magnitude, dtype=np.float64), channel_ids=channels,
+                units=str(signal.units.dimensionality))
+    return out
+
+
+def _from_train(train: neo.SpikeTrain) -> RecordedData:
+    ann = train.annotations
+    name = str(ann.get("netspec_target", train.name))
+    channels = _vector(ann.get("recorded_channels"), np.int64)
+    index = _vector(train.array_annotations.get("channel_index"), np.int64)
+    size = int(ann.get("target_size", int(channels.max()) + 1 if channels.size else 0))
+    source_index = np.full(size, -1, dtype=np.int64)
+    source_index[channels] = _vector(ann.get("source_index"), np.int64)
+    labels: Any = ann.get("source_population", "")
+    source_population = np.full(size, "", dtype=object)
+    source_population[channels] = (labels if isinstance(labels, str)
+                                   else [str(x) for x in np.atleast_1d(labels)])
+    return RecordedData(
+        name=name, size=size, t_start=float(train.t_start.rescale("ms")),
+        t_stop=float(train.t_stop.rescale("ms")),
+        spike_times=np.asarray(train.rescale("ms").magnitude, dtype=np.float64),
+        spike_ids=index, spike_channels=channels, source_index=source_index,
+        source_population=source_population.astype(str))
+
+
+def read_sonata(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Spikes of every SONATA population in ``path``: ``(timestamps in ms, node_ids)``."""
+    import h5py
+
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    with h5py.File(path, "r") as f:
+        spikes = f.get("spikes")
+        if spikes is None:
+            raise ValueError(f"{path} has no /spikes group")
+        for name, group in spikes.items():
+            times = np.asarray(group["timestamps"][()], dtype=np.float64)
+            units = group["timestamps"].attrs.get("units", "ms")
+            if isinstance(units, bytes):
+                units = units.decode()
+            if units == "s":
+                times = times * 1000.0
+            out[str(name)] = (times, np.asarray(group["node_ids"][()], dtype=np.int64))
+    return out

@@ -47,8 +47,13 @@ def write(path: Path, data: Sequence[RecordedData], summary: Mapping[str, Any] |
 
 def write_json(path: Path, document: Mapping[str, Any]) -> None:
     """JSON with NumPy scalars/arrays converted and NaN/infinity written as null."""
-    text = json.dumps(_jsonable(document), indent=2, allow_nan=False) + "\n"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(dumps(document), encoding="utf-8")
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """``document`` as indented JSON text (ending in a newline), NumPy values converted,
+    NaN and infinity as null."""
+    return json.dumps(_jsonable(document), indent=2, allow_nan=False) + "\n"
 
 
 def _jsonable(value: Any) -> Any:
