@@ -52,10 +52,13 @@ __all__ = [
     "UsageError",
     "__version__",
     "check",
+    "compare",
     "compile",
     "load",
+    "plot",
     "read",
     "run",
+    "stats",
     "validate",
 ]
 
@@ -135,3 +138,24 @@ def read(path: str | Path) -> neo.Block:
     run. Raises :class:`NotAnOutputError` when ``path`` is not such a file."""
     from netspec.reader import read as _read
     return _read(path)
+
+
+def stats(run_dir: str | Path, **options: Any) -> dict[str, Any]:
+    """Rate, CV of ISIs, Fano factor and synchrony per population and view of a run
+    folder; see :func:`netspec.analysis.api.stats`."""
+    from netspec.analysis.api import stats as _stats
+    return _stats(run_dir, **options)
+
+
+def plot(run_dir: str | Path, output: str | Path | None = None, **options: Any) -> Path:
+    """Draw a run folder (rasters, traces, rates) to a PNG/SVG/PDF file; see
+    :func:`netspec.analysis.api.plot`."""
+    from netspec.analysis.api import plot as _plot
+    return _plot(run_dir, output, **options)
+
+
+def compare(run_a: str | Path, run_b: str | Path, **options: Any) -> Any:
+    """Whether two run folders agree within sampling noise (``.agree``, ``.checks``); see
+    :func:`netspec.analysis.api.compare`."""
+    from netspec.analysis.api import compare as _compare
+    return _compare(run_a, run_b, **options)[0]

@@ -24,7 +24,12 @@ MANIFEST = "manifest.json"
 #: no export path may start with it.
 STAGING_PREFIX = ".netspec-staging-"
 #: What each export format can write.
-FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none"}
+FORMAT_WRITES = {"nix": "any", "pickle": "any", "sonata": "spikes", "summary": "none",
+                 "stats": "spikes", "plot": "any"}
+#: Formats whose file type is chosen by the path's suffix.
+FORMAT_SUFFIXES = {"plot": ("png", "svg", "pdf")}
+#: Data formats ``netspec stats``/``plot`` read back; a plot draws their targets.
+READ_BACK_FORMATS = ("nix", "sonata")
 #: The files a ``sonata`` export writes beside its spike file ``<stem>.h5``, by suffix of
 #: the stem: the nodes of every population, and (``edges: true``) the connections.
 SONATA_NODES = ("_nodes.h5", "_node_types.csv")
@@ -343,6 +348,23 @@ def export_targets(network: Network, export: Export) -> list[str]:
     return [p for p in network.populations if recorded_variables(network, p)]
 
 
+def stats_targets(network: Network, export: Export) -> list[str]:
+    """What a ``stats`` export describes: its target, or every population and view that
+    records spikes (the summary's targets)."""
+    return [export.target] if export.target is not None else rated_targets(network)
+
+
+def plot_targets(network: Network, export: Export) -> list[str]:
+    """What a ``plot`` export draws: its target; or the targets of the spec's ``nix`` and
+    ``sonata`` exports (in order), as ``netspec plot`` draws a run folder; or, when
+    there are none, every population that records something."""
+    if export.target is not None:
+        return [export.target]
+    chosen = [t for e in network.exports if e.format in READ_BACK_FORMATS
+              for t in export_targets(network, e)]
+    return list(dict.fromkeys(chosen)) or export_targets(network, export)
+
+
 def rated_targets(network: Network) -> list[str]:
     """Populations, views and assemblies that record spikes: the summary reports their
     mean rates, in spec order (populations first)."""
@@ -464,6 +486,16 @@ def _exports(network: Network, source: SourceMap) -> Iterator[Found]:
             yield export.template, source.diagnostic((*path, "edges"), "NS504",
                                     f"format '{export.format}' writes no connections; "
                                     "'edges' is an option of format 'sonata'", key=True)
+        suffixes = FORMAT_SUFFIXES.get(export.format)
+        if suffixes and export.path.rsplit(".", 1)[-1].lower() not in suffixes:
+            yield source.diagnostic((*path, "path"), "NS506",
+                                    f"format '{export.format}' writes "
+                                    f"{', '.join('.' + x for x in suffixes)} files; end the "
+                                    f"path '{export.path}' with one of them")
+        if export.format == "stats" and export.variables is not None:
+            yield source.diagnostic((*path, "variables"), "NS504",
+                                    "format 'stats' describes spikes; remove 'variables'",
+                                    key=True)
         if writes == "none":
             for key in ("target", "variables"):
                 if getattr(export, key) is not None:
@@ -471,7 +503,9 @@ def _exports(network: Network, source: SourceMap) -> Iterator[Found]:
                                             f"format 'summary' covers the whole run; remove "
                                             f"'{key}'", key=True)
             continue
-        targets = export_targets(network, export)
+        targets = (stats_targets(network, export) if export.format == "stats"
+                   else plot_targets(network, export) if export.format == "plot"
+                   else export_targets(network, export))
         recorded: set[str] = set()
         for target in targets:
             recorded |= recorded_variables(network, target)

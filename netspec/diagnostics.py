@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "NS503": "export target records nothing this format can write",
     "NS504": "export format does not take this option",
     "NS505": "population labels cannot name SONATA populations",
+    "NS506": "export path does not name a file type its format writes",
     # NS6xx: backends
     "NS600": "unknown backend",
     "NS601": "not supported on SpiNNaker",

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from netspec import __version__
-from netspec.checks import export_files, export_targets, rated_targets
+from netspec.checks import export_files, export_targets, plot_targets, rated_targets, stats_targets
 from netspec.model import Network
 from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym, build_plan
 
@@ -81,21 +81,28 @@ def emit(plan: Plan) -> str:
         '"""',
         "",
         *(["import csv"] if formats & {"sonata"} else []),
-        *(["import json"] if formats & {"summary"} else []),
+        *(["import json"] if formats & {"summary", "stats"} else []),
         "import sys",
         "from pathlib import Path",
         "",
+    ]
+    imports = [
         *(["import h5py"] if formats & {"sonata"} else []),
+        *(["import matplotlib"] if formats & {"plot"} else []),
         "import numpy as np",
         f"import {plan.imports[0]} as sim",
+        *(["import quantities as pq"] if formats & {"plot"} else []),
+    ]
+    randoms = [n for n in ("NumpyRNG", "RandomDistribution") if n in names]
+    froms = [
+        *(["from neo import AnalogSignal"] if formats & {"plot"} else []),
         *(["from neo.io import NixIO"] if formats & {"nix"} else []),
         *(["from pyNN import space"] if "space" in names else []),
         *(["from pyNN.parameters import Sequence"] if "Sequence" in names else []),
+        *([f"from pyNN.random import {', '.join(randoms)}"] if randoms else []),
+        *(["from pyNN.utility.plotting import Figure, Panel"] if formats & {"plot"} else []),
     ]
-    randoms = [n for n in ("NumpyRNG", "RandomDistribution") if n in names]
-    if randoms:
-        head.append(f"from pyNN.random import {', '.join(randoms)}")
-    return "\n".join([*head, "", body])
+    return "\n".join([*head, *sorted(imports, key=str.lower), *froms, "", body])
 
 
 def _comment_text(text: str) -> str:
@@ -212,6 +219,12 @@ def _exports(plan: Plan) -> list[str]:
     lines = ["# === export (PyNN's own writers) ==="]
     helpers: list[str] = []
     for export in network.exports:
+        if export.format == "stats":
+            lines += _stats(plan, export.path, stats_targets(network, export))
+            continue
+        if export.format == "plot":
+            lines += _plot(plan, export.path, plot_targets(network, export), export.variables)
+            continue
         targets = list(dict.fromkeys(export_targets(network, export)))
         variables = list(export.variables) if export.variables else "all"
         if export.format == "sonata":
@@ -396,3 +409,81 @@ def _summary(plan: Plan, path: str) -> list[str]:
                   for name in network.projections]
     lines.append(f"(out / {path!r}).write_text(json.dumps(_summary, indent=2))")
     return lines
+
+
+def _stats(plan: Plan, path: str, targets: list[str]) -> list[str]:
+    """Elephant's statistics per target, one spike train at a time (netspec computes the
+    same numbers vectorised; see netspec.analysis.statistics)."""
+    network = plan.network
+    seconds = network.simulation.duration / 1000.0
+    lines = [
+        "",
+        "",
+        "def _stats(cells):",
+        "    from elephant.spike_train_synchrony import spike_contrast",
+        "    from elephant.statistics import cv, fanofactor, isi",
+        "",
+        "    trains = cells.get_data('spikes').segments[0].spiketrains",
+        "    n = len(trains)",
+        "    count = sum(len(t) for t in trains)",
+        "    cvs = [float(cv(isi(t))) for t in trains if len(t) >= 3]",
+        "    fano = float(fanofactor(trains)) if n >= 2 and count else None",
+        "    try:",
+        "        sync = float(spike_contrast(list(trains)))",
+        "    except ValueError:  # fewer than two trains, or none with two spikes",
+        "        sync = None",
+        "    return {'size': cells.size, 'recorded': n, 'spike_count': count,",
+        f"            'mean_rate_hz': count / n / {seconds!r} if n else None,",
+        "            'cv_isi': float(np.mean(cvs)) if cvs else None, 'cv_neurons': len(cvs),",
+        "            'fano_factor': fano, 'synchrony': sync}",
+        "",
+        "",
+        f"_stats_doc = {{'network': {network.name!r}, 'backend': {plan.backend!r}, "
+        f"'seed': {network.simulation.seed!r},",
+        f"              'window_ms': [0.0, {network.simulation.duration!r}], "
+        "'populations': {}}",
+    ]
+    lines += [f"_stats_doc['populations'][{name!r}] = "
+              f"{{'kind': {_kind(network, name)!r}, **_stats({plan.objects[name]})}}"
+              for name in targets]
+    lines.append(f"(out / {path!r}).write_text(json.dumps(_stats_doc, indent=2))")
+    return lines
+
+
+def _plot(plan: Plan, path: str, targets: list[str],
+          variables: tuple[str, ...] | None) -> list[str]:
+    """pyNN.utility.plotting: a raster and the signals of each target, then the rates."""
+    network = plan.network
+    wanted = repr(list(variables)) if variables else "'all'"
+    lines = [
+        "",
+        "matplotlib.use('Agg')  # no display needed",
+        "_panels, _rates = [], []",
+        f"_edges = np.arange(0.0, {network.simulation.duration!r} + 2.5, 5.0)",
+        f"for _name, _cells in {_literal([(t, Sym(plan.objects[t])) for t in targets])}:",
+        f"    _segment = _cells.get_data({wanted}).segments[0]",
+        "    if _segment.spiketrains:",
+        "        _panels.append(Panel(_segment.spiketrains, ylabel=_name, yticks=True,",
+        "                             markersize=0.5))",
+        "        _times = np.concatenate([t.magnitude for t in _segment.spiketrains] or [[]])",
+        "        _counts = np.histogram(_times, bins=_edges)[0]",
+        "        _rates.append(AnalogSignal(_counts / len(_segment.spiketrains) / 0.005,",
+        "                                   units='Hz', sampling_period=5.0 * pq.ms,",
+        "                                   name=f'{_name} rate'))",
+        "    for _signal in _segment.analogsignals:",
+        "        _panels.append(Panel(_signal, ylabel=f'{_name}.{_signal.name}', yticks=True))",
+        "_panels += [Panel(r, ylabel=r.name, yticks=True) for r in _rates]",
+        "if _panels:",
+        "    _panels[-1].options['xlabel'] = 'time (ms)'",
+        "    _panels[-1].options['xticks'] = True",
+        f"    Figure(*_panels, title={network.name!r}).save(str(out / {path!r}))",
+    ]
+    return lines
+
+
+def _kind(network: Network, name: str) -> str:
+    from netspec.model import Assembly, View
+
+    target = network.target(name)
+    return "assembly" if isinstance(target, Assembly) else "view" if isinstance(
+        target, View) else "population"

@@ -25,8 +25,10 @@ from netspec.checks import (
     MANIFEST,
     export_files,
     export_targets,
+    plot_targets,
     rated_targets,
     recorded_variables,
+    stats_targets,
 )
 from netspec.errors import BackendUnavailableError, Interrupted, NetspecError, UsageError
 from netspec.model import Export, Network, Population, as_data
@@ -158,7 +160,9 @@ def _execute(plan: Plan, profile: BackendProfile, out_dir: Path, exports: Sequen
                         network.simulation.duration)
                 export.write_exports(outputs, exports, data, summary,
                                      _manifest(network, profile, command,
-                                               summary.get("parallel", {})), context)
+                                               summary.get("parallel", {})), context,
+                                     targets={e.path: _export_targets(network, e)
+                                              for e in exports})
                 with _signals_held():
                     outputs.publish()
                 files.extend(out_dir / file for e in exports for file in export_files(e))
@@ -342,13 +346,20 @@ def _write_context(network: Network, exports: Sequence[Export],
     return WriteContext(populations=structure.populations(network, pynn), edges=edges)
 
 
+def _export_targets(network: Network, export: Export) -> list[str]:
+    """The targets whose recorded data ``export`` is given."""
+    if export.format == "stats":
+        return stats_targets(network, export)
+    if export.format == "plot":
+        return plot_targets(network, export)
+    return [] if export.format == "summary" else export_targets(network, export)
+
+
 def _targets(network: Network) -> dict[str, set[str]]:
     """Every target to collect, with the variables to collect from it."""
     wanted: dict[str, set[str]] = {}
     for export in network.exports:
-        if export.format == "summary":
-            continue
-        for target in export_targets(network, export):
+        for target in _export_targets(network, export):
             recorded = recorded_variables(network, target)
             chosen = set(export.variables) & recorded if export.variables else recorded
             if chosen:

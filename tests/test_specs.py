@@ -97,7 +97,8 @@ def test_the_specs_cover_the_features_they_show() -> None:
                                                                "assembly"}
     assert any(getattr(v, "parent", None) in cuba.views for v in views)
     assert any(r.indices and r.sampling_interval for r in cuba.recordings.values())
-    assert {e.format for e in cuba.exports} == {"nix", "pickle", "sonata", "summary"}
+    assert {e.format for e in cuba.exports} == {"nix", "pickle", "sonata", "summary", "stats",
+                                                 "plot"}
     # plasticity
     synapses = {p.synapse.type for p in plastic.projections.values()}
     assert {"STDPMechanism", "TsodyksMarkramSynapse"} <= synapses

@@ -74,6 +74,7 @@ def test_spec_runs_on_nest_and_outputs_read_back(spec: Path, tmp_path: Path) -> 
     # nothing but the outputs and the manifest is left in the folder
     names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert names == {f for e in network.exports for f in export_files(e)} | {"manifest.json"}
+    _check_analysis(out, summary, tmp_path)
 
 
 def manifest_summary(out: Path) -> dict[str, Any]:
@@ -82,3 +83,36 @@ def manifest_summary(out: Path) -> dict[str, Any]:
     path = next(p for p, info in manifest["outputs"].items() if info["format"] == "summary")
     summary: dict[str, Any] = json.loads((out / path).read_text())
     return summary
+
+
+def _check_analysis(out: Path, summary: dict[str, Any] | None, tmp_path: Path) -> None:
+    """netspec stats gives the summary's rates from the exports; netspec plot draws a real
+    PNG whose rasters hold one mark per recorded spike."""
+    pytest.importorskip("elephant")
+    pytest.importorskip("matplotlib")
+    from netspec.analysis import api
+    from netspec.analysis.figure import figure, raster_marks
+    from netspec.analysis.runfolder import read_run
+    from netspec.analysis.statistics import window
+
+    document = api.stats(out)
+    assert "NaN" not in json.dumps(document, allow_nan=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for path, info in manifest["outputs"].items():
+        if info["format"] == "stats":  # the export and the command agree
+            exported = json.loads((out / path).read_text())
+            assert set(exported["populations"]) == set(document["populations"])
+            for name, entry in exported["populations"].items():
+                assert entry == document["populations"][name]
+    if summary is not None:
+        rated = summary["populations"]
+        assert set(document["populations"]) | set(document["unavailable"]) == set(rated)
+        for name, entry in document["populations"].items():
+            assert entry["mean_rate_hz"] == rated[name]["mean_rate_hz"], name
+            assert entry["spike_count"] == rated[name]["spike_count"], name
+    figure_file = api.plot(out, tmp_path / "figure.png")
+    assert figure_file.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    run = read_run(out)
+    marks = raster_marks(figure(api.rasters(run), run.signals, window(run.t_start, run.t_stop)))
+    assert marks == {name: int(data.spike_times.size)  # type: ignore[union-attr]
+                     for name, data in api.rasters(run).items()}

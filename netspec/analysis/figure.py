@@ -106,7 +106,9 @@ def _raster(ax: Any, name: str, data: RecordedData, win: Window, colour: str) ->
     ax.set_ylim(-0.5, size - 0.5)
     ax.set_ylabel(f"{name}\nneuron")
     ax.text(0.995, 0.98, f"{times.size} spikes", transform=ax.transAxes, ha="right",
-            va="top", fontsize=7, color="0.3")
+            va="top", fontsize=7, color="0.2",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8,
+                  "linewidth": 0})
 
 
 def _traces(ax: Any, name: str, data: RecordedData, var: str, win: Window) -> None:

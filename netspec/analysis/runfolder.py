@@ -227,9 +227,10 @@ class _Model:
         return masks
 
     def rated(self) -> list[str]:
-        """Populations and views (not assemblies) with spike-recorded cells, in spec order."""
+        """Populations, views and assemblies with spike-recorded cells, in spec order
+        (populations first), as the summary rates them."""
         masks = self.recorded_spikes()
-        names = [*self.populations, *(v for v in self.views if self.kind(v) == "view")]
+        names = [*self.populations, *self.views]
         out = []
         for name in names:
             if any(masks[p][cells].any() for p, cells in self.runs(name)):

@@ -67,10 +67,12 @@ def _line(check: Check) -> str:
     unit = _UNITS.get(check.statistic, "")
     if check.statistic == "present":
         return f"{check.target}: {check.note}"
+    counts = check.statistic == "spike_count"
     text = f"{check.target} {name}: A {_fmt(check.a, 4)}{unit}, B {_fmt(check.b, 4)}{unit}"
     if check.tolerance is not None and check.difference is not None:
-        text += (f", |B−A| {abs(check.difference):.4g}{unit} "
-                 f"{'≤' if check.agree else '>'} tolerance {check.tolerance:.4g}{unit}")
+        size = f"{abs(check.difference):.0f}" if counts else f"{abs(check.difference):.4g}"
+        tol = f"{check.tolerance:.0f}" if counts else f"{check.tolerance:.4g}"
+        text += f", |B−A| {size}{unit} {'≤' if check.agree else '>'} tolerance {tol}{unit}"
     if check.note:
         text += f" ({check.note})"
     return text
@@ -82,4 +84,6 @@ def _fmt(value: Any, digits: int) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
                                   and abs(value) >= 1000):
         return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
     return f"{value:.{digits}g}" if abs(value) < 1 else f"{value:.{digits + 1}g}"

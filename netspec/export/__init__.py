@@ -14,7 +14,8 @@
 only when called, so importing ``netspec.export`` imports neither (nor PyNN).
 Each writer writes one file holding one or more targets (see the docstrings of
 :mod:`~netspec.export.nixfile`, :mod:`~netspec.export.picklefile`,
-:mod:`~netspec.export.sonatafile`, :mod:`~netspec.export.summaryfile`).
+:mod:`~netspec.export.sonatafile`, :mod:`~netspec.export.summaryfile`,
+:mod:`~netspec.export.statsfile`, :mod:`~netspec.export.plotfile`).
 """
 
 from __future__ import annotations
@@ -122,6 +123,21 @@ def _summary(path: Path, data: Sequence[RecordedData], context: WriteContext | N
     summaryfile.write(path, data, context.summary if context is not None else None)
 
 
+def _stats(path: Path, data: Sequence[RecordedData], context: WriteContext | None) -> None:
+    from netspec.export import statsfile
+    statsfile.write(path, data, context.summary if context is not None else None)
+
+
+def _plot(path: Path, data: Sequence[RecordedData], context: WriteContext | None) -> None:
+    from netspec.export import plotfile
+    plotfile.write(path, data, context.summary if context is not None else None)
+
+
+def _verify_plot(path: Path) -> None:
+    from netspec.export import plotfile
+    plotfile.verify(path)
+
+
 def _verify_nix(path: Path) -> None:
     from netspec.export import nixfile
     nixfile.verify(path)
@@ -148,6 +164,8 @@ WRITERS: dict[str, Writer] = {
     "pickle": _pickle,
     "sonata": _sonata,
     "summary": _summary,
+    "stats": _stats,
+    "plot": _plot,
 }
 
 #: format name → check run on the staged file before it may be published.
@@ -156,6 +174,8 @@ VERIFIERS: dict[str, Callable[[Path], None]] = {
     "pickle": _verify_pickle,
     "sonata": _verify_sonata,
     "summary": _verify_json,
+    "stats": _verify_json,
+    "plot": _verify_plot,
 }
 
 #: Formats that hold no recorded data (written after the data files, with their timings).
@@ -168,9 +188,13 @@ def summarise(data: Mapping[str, RecordedData], duration_ms: float) -> dict[str,
     return _summarise(data, duration_ms)
 
 
-def select(export: Export, data: Mapping[str, RecordedData]) -> list[RecordedData]:
-    """The recorded data ``export`` writes: its target, or every recorded Population."""
-    if export.target is not None:
+def select(export: Export, data: Mapping[str, RecordedData],
+           targets: Sequence[str] | None = None) -> list[RecordedData]:
+    """The recorded data ``export`` writes: ``targets`` when given (those that recorded
+    something), else its target, or every recorded Population."""
+    if targets is not None:
+        chosen = [data[t] for t in dict.fromkeys(targets) if t in data]
+    elif export.target is not None:
         if export.target not in data:
             raise UsageError(
                 f"export {export.path!r} names target {export.target!r}, which recorded "
@@ -201,11 +225,14 @@ class _File:
 def write_exports(plan: OutputPlan, exports: Sequence[Export],
                   data: Mapping[str, RecordedData], summary: Mapping[str, Any],
                   manifest: Mapping[str, Any],
-                  context: WriteContext | None = None) -> dict[str, float]:
+                  context: WriteContext | None = None,
+                  targets: Mapping[str, Sequence[str]] | None = None) -> dict[str, float]:
     """Write every export, then ``manifest.json``, into ``plan``'s staging folder.
 
     ``context`` gives the writers the network's Populations and connections (SONATA
-    nodes and edges). Data files come first; each ``summary`` document is written after them
+    nodes and edges). ``targets`` may name, per export path, the targets the export
+    writes (the runner's choice, from :mod:`netspec.checks`); otherwise :func:`select`
+    chooses. Data files come first; each ``summary`` document is written after them
     with ``write_seconds`` (seconds per data file) added; the manifest gets
     ``write_seconds`` and ``outputs`` (format, bytes and sha256 of every file).
     Each file is verified as it is written. Nothing is published: call
@@ -227,7 +254,8 @@ def write_exports(plan: OutputPlan, exports: Sequence[Export],
             chosen: list[RecordedData] = []
             document: Mapping[str, Any] = {**summary, "write_seconds": dict(seconds)}
         else:
-            chosen, document = select(export, data), summary
+            chosen = select(export, data, (targets or {}).get(export.path))
+            document = summary
         files = export_files(export)
         with _os_errors(plan, export.path):
             WRITERS[export.format](plan.staged(export.path), chosen, replace(
