@@ -274,6 +274,18 @@ class Export:
 
 
 @dataclass(frozen=True)
+class CompareTolerances:
+    """The spec's ``compare`` section: tolerances of ``netspec compare`` (see
+    :mod:`netspec.analysis.compare`); floors per statistic (``mean_rate_hz`` in Hz,
+    ``cv_isi``, ``spike_count``), only those the spec gives."""
+
+    sigmas: float | None
+    rtol: Mapping[str, float]
+    atol: Mapping[str, float]
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
 class Network:
     """A resolved, checked spec."""
 
@@ -291,6 +303,7 @@ class Network:
     spec_text: str
     spec_sha256: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    compare: CompareTolerances | None = None
 
     def target(self, name: str) -> Target:
         """The population, view or assembly called ``name``."""
@@ -364,6 +377,7 @@ def as_data(value: Any) -> Any:
             "stimuli": as_data(dict(value.stimuli)),
             "recordings": as_data(dict(value.recordings)),
             "export": as_data(list(value.exports)),
+            "compare": as_data(value.compare),
         }
     if isinstance(value, Origin):
         return str(value)

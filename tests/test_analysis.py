@@ -370,6 +370,22 @@ def test_tolerances_from_the_command_line() -> None:
     assert Tolerances().updated(sigmas=0).sigmas == 0
 
 
+def test_tolerances_from_the_first_runs_spec_and_the_command_line(tmp_path: Path) -> None:
+    loose = SPEC + "compare: {sigmas: 0, rtol: {rate: 1.5, count: 1.5}, atol: {cv: 1}}\n"
+    a = make_run(tmp_path / "a", tmp_path, seed=1, spec=loose)
+    b = make_run(tmp_path / "b", tmp_path, seed=2, rate_b=16.0)
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["resolved"]["compare"]["rtol"] == {"mean_rate_hz": 1.5, "spike_count": 1.5}
+    done = netspec_cli("compare", str(a), str(b), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    report = json.loads(done.stdout)
+    assert report["tolerances"]["sigmas"] == 0
+    assert report["tolerances"]["rtol"]["cv_isi"] == 0.15  # the default where the spec is silent
+    assert netspec_cli("compare", str(a), str(b), "--rtol", "rate=0.05").returncode == 1
+    # the first run's spec decides: b's spec has no compare section
+    assert netspec_cli("compare", str(b), str(a)).returncode == 1
+
+
 def test_identical_runs_agree_even_with_zero_tolerance(run_dir: Path) -> None:
     done = netspec_cli("compare", str(run_dir), str(run_dir), "--sigmas", "0", "--rtol", "0",
                        "--atol", "0", "--format", "json")

@@ -97,7 +97,8 @@ def read_run(path: str | Path) -> Run:
             summary = _json(_inside(folder, rel), f"{folder}: cannot read the summary {rel}")
             break
     backend = manifest.get("backend", "?")
-    if summary is not None and summary.get("recorded_data") is False:
+    if manifest.get("recorded_data") is False or (
+            summary is not None and summary.get("recorded_data") is False):
         raise RunFolderError(
             f"{folder}: the run on {backend} recorded no data (a SpiNNaker virtual board maps "
             "the network but records nothing); only runs that recorded spikes can be analysed")
@@ -124,6 +125,8 @@ def read_run(path: str | Path) -> Run:
                 f"({exc})") from exc
         except Exception as exc:
             raise RunFolderError(f"{folder}: cannot read export {rel}: {exc}") from exc
+    order = [str(e.get("target")) for e in resolved.get("export", []) if isinstance(e, dict)]
+    run.exported.sort(key=lambda n: order.index(n) if n in order else len(order))
     for name in model.rated():
         data, why = store.target(name)
         if data is not None:

@@ -10,7 +10,8 @@ One module per part of the spec: :mod:`.values` (parameters, expressions,
 values and data files), :mod:`.simulation`, :mod:`.templates` (entries with
 ``for_each`` unrolled into ordinary entries), :mod:`.populations` (and the
 references to them), :mod:`.views`, :mod:`.projections`, :mod:`.stimuli`,
-:mod:`.outputs` (recordings and exports); :mod:`.network` runs them in order.
+:mod:`.outputs` (recordings and exports), :mod:`.compare` (tolerances of
+``netspec compare``); :mod:`.network` runs them in order.
 """
 
 from netspec.resolve.network import resolve

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from netspec.diagnostics import Diagnostic, SpecPath
 from netspec.loader import LoadedSpec
 from netspec.model import Network
+from netspec.resolve.compare import CompareSection
 from netspec.resolve.context import Invalid
 from netspec.resolve.outputs import Outputs
 from netspec.resolve.projections import Projections
@@ -33,7 +34,7 @@ def resolve(loaded: LoadedSpec, *, overrides: Mapping[str, Any] | None = None,
     return network, resolver.diagnostics
 
 
-class Resolver(SimulationSection, Views, Projections, Stimuli, Outputs):
+class Resolver(SimulationSection, Views, Projections, Stimuli, Outputs, CompareSection):
     """Resolves a whole spec; :meth:`network` runs the sections in order."""
 
     def build(self, section: str, build: Callable[[Entry], _T]) -> Iterator[_T]:
@@ -87,4 +88,5 @@ class Resolver(SimulationSection, Views, Projections, Stimuli, Outputs):
             spec_text=self.loaded.text,
             spec_sha256=hashlib.sha256(self.loaded.text.encode("utf-8")).hexdigest(),
             overrides=self.overrides,
+            compare=self.compare_tolerances(),
         )
