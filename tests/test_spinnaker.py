@@ -627,6 +627,10 @@ def test_every_spec_maps_or_is_refused_with_its_line(tmp_path: Path, spec: Path)
         mapping = summary["mapping"]
         assert mapping["cores_used"] > 0 and mapping["chips_used"] > 0
         assert set(mapping["populations"]) == set(load(spec, overrides=quick(spec)).populations)
+    for command in (["stats", str(box.out)], ["compare", str(box.out), str(box.out)]):
+        refused = box.netspec(*command)  # nothing to analyse, said plainly
+        assert refused.returncode == 2, refused.stderr
+        assert "recorded no data" in refused.stderr and "virtual board" in refused.stderr
 
 
 def test_the_seed_spec_maps_on_spinnaker() -> None:
