@@ -12,5 +12,5 @@ back from a run folder (``netspec stats``, ``netspec plot``, ``netspec compare``
 ==========================  ===================================================
 
 Nothing here imports PyNN or a simulator: a run folder is analysed on any
-machine with ``pip install 'netspec[analysis]'``.
+machine with the ``analysis`` extra (``pip install '.[analysis]'`` from a checkout).
 """

@@ -143,6 +143,7 @@ def _figure_class() -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
+        from netspec.backends import install_command
         raise AnalysisUnavailableError("figures are drawn with matplotlib, which is not "
-                                       "installed: pip install 'netspec[analysis]'") from exc
+                                       f"installed: {install_command('analysis')}") from exc
     return Figure

@@ -105,8 +105,11 @@ def read_run(path: str | Path) -> Run:
     model = _Model(resolved)
     run = Run(folder, manifest, summary, 0.0, model.duration)
     store = _Store(model)
+    # the export's own file (a sonata export also lists its nodes and edges files)
+    primary = {str(e.get("path")) for e in resolved.get("export", []) if isinstance(e, dict)}
     data_outputs = [(rel, info["format"]) for rel, info in outputs.items()
-                    if isinstance(info, dict) and info.get("format") in READABLE]
+                    if isinstance(info, dict) and info.get("format") in READABLE
+                    and rel in primary]
     data_outputs.sort(key=lambda item: READABLE.index(item[1]))
     for rel, fmt in data_outputs:
         file = _inside(folder, rel)
@@ -120,8 +123,9 @@ def read_run(path: str | Path) -> Run:
         except (AnalysisUnavailableError, RunFolderError):
             raise
         except ImportError as exc:
+            from netspec.backends import install_command
             raise AnalysisUnavailableError(
-                f"reading {rel} needs Neo, nixio and h5py: pip install 'netspec[analysis]' "
+                f"reading {rel} needs Neo, nixio and h5py: {install_command('analysis')} "
                 f"({exc})") from exc
         except Exception as exc:
             raise RunFolderError(f"{folder}: cannot read export {rel}: {exc}") from exc
@@ -168,6 +172,9 @@ class _Model:
         try:
             self.populations: dict[str, int] = {
                 str(k): int(v["size"]) for k, v in resolved.get("populations", {}).items()}
+            self.labels: dict[str, str] = {
+                str(v.get("label") or k): str(k)
+                for k, v in resolved.get("populations", {}).items()}
             self.views: dict[str, dict[str, Any]] = dict(resolved.get("views", {}))
             self.recordings: list[dict[str, Any]] = list(resolved.get("recordings", {}).values())
             self.duration = float(resolved["simulation"]["duration"])
@@ -338,7 +345,9 @@ def _add_nix(run: Run, store: _Store, model: _Model, file: Path) -> None:
 def _add_sonata(run: Run, store: _Store, model: _Model, file: Path) -> None:
     from netspec.reader import read_sonata
 
-    for name, (times, ids) in read_sonata(file).items():
+    for group, (times, ids) in read_sonata(file).items():
+        # SONATA populations are PyNN Populations, named by their label
+        name = model.labels.get(group, group)
         if not model.knows(name):
             continue
         size = model.size(name)

@@ -308,7 +308,8 @@ def _elephant_fanofactor(trains: list[np.ndarray]) -> float:
     try:
         from elephant.statistics import fanofactor
     except ImportError as exc:
+        from netspec.backends import install_command
         raise AnalysisUnavailableError(
             "the Fano factor is computed by Elephant, which is not installed: "
-            "pip install 'netspec[analysis]'") from exc
+            f"{install_command('analysis')}") from exc
     return float(fanofactor(trains))
