@@ -44,7 +44,7 @@ def plot(run_dir: str | Path, output: str | Path | None = None, *,
     run = read_run(run_dir)
     win = statistics.window(run.t_start, run.t_stop, start, stop)
     fig = figures.figure(rasters(run), run.signals, win, title=_title(run.about))
-    write_atomic(target, figures.render(fig, fmt))
+    write_atomic(target, figures.render(fig, fmt), force=force)
     return target
 
 

@@ -480,7 +480,6 @@ def write_atomic(path: Path, content: bytes, *, force: bool = False,
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
-            os.fchmod(fd, 0o666 & ~_umask())  # as open() would create it, not mkstemp's 0600
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
                 fh.flush()
@@ -493,9 +492,3 @@ def write_atomic(path: Path, content: bytes, *, force: bool = False,
             raise
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {os_message(exc)}") from exc
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
