@@ -488,12 +488,13 @@ def _exports(network: Network, source: SourceMap) -> Iterator[Found]:
                                     "'edges' is an option of format 'sonata'", key=True)
         suffixes = FORMAT_SUFFIXES.get(export.format)
         if suffixes and export.path.rsplit(".", 1)[-1].lower() not in suffixes:
-            yield source.diagnostic((*path, "path"), "NS506",
+            yield export.template, source.diagnostic((*path, "path"), "NS506",
                                     f"format '{export.format}' writes "
                                     f"{', '.join('.' + x for x in suffixes)} files; end the "
                                     f"path '{export.path}' with one of them")
         if export.format == "stats" and export.variables is not None:
-            yield source.diagnostic((*path, "variables"), "NS504",
+            yield export.template, source.diagnostic(
+                                    (*path, "variables"), "NS504",
                                     "format 'stats' describes spikes; remove 'variables'",
                                     key=True)
         if writes == "none":
