@@ -18,9 +18,11 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,6 +35,7 @@ from netspec.errors import (
     BackendConfigError,
     BackendUnavailableError,
     Interrupted,
+    MachineError,
     NetspecError,
     OutputError,
     OutputExistsError,
@@ -99,8 +102,8 @@ def _report(exc: BaseException, *, quiet: bool = False, rank: int | None = None)
         lines, code = [exc.diagnostic.render()], EXIT_INVALID
     elif isinstance(exc, SpecFileError | UsageError | RunFolderError):
         lines, code = [f"{where}: error: {exc}"], EXIT_USAGE
-    elif isinstance(exc, BackendUnavailableError | BackendConfigError | OutputExistsError
-                    | OutputError | AnalysisUnavailableError):
+    elif isinstance(exc, BackendUnavailableError | BackendConfigError | MachineError
+                    | OutputExistsError | OutputError | AnalysisUnavailableError):
         lines, code = [f"{where}: error: {exc}"], EXIT_ENVIRONMENT
     elif isinstance(exc, Interrupted):
         lines = [f"{where}: {exc}"]
@@ -183,13 +186,22 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str,
 @click.option("--board-version", type=click.Choice(["3", "5"]), default=None,
               help="SpiNNaker: version of that board (5: 48 chips, 3: 4 chips).")
 @click.option("--spalloc-server", default=None, help="SpiNNaker: spalloc server URL.")
+@click.option("--boards", type=click.IntRange(min=1), default=None,
+              help="SpiNNaker: how many boards to allocate through spalloc (or of a "
+                   "virtual machine) [default: as many as the network needs].")
+@click.option("--spalloc-machine", default=None,
+              help="SpiNNaker: the machine of the spalloc server to allocate boards on.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar [default: when stderr is a terminal].")
+@click.option("--verbose", is_flag=True,
+              help="Show the simulator's own messages (SpiNNaker: sPyNNaker's log and "
+                   "progress bars, otherwise only in <out>/spinnaker/spinnaker.log).")
 @_errors
 def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
         duration: str | None, force: bool,
         virtual_board: bool | None, board_address: str | None, board_version: str | None,
-        spalloc_server: str | None, progress: bool | None) -> None:
+        spalloc_server: str | None, boards: int | None, spalloc_machine: str | None,
+        progress: bool | None, verbose: bool) -> None:
     """Run SPEC on a backend and write its exports; prints a summary table."""
     import warnings
 
@@ -201,19 +213,24 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
     options = {k: v for k, v in (("virtual_board", virtual_board),
                                  ("board_address", board_address),
                                  ("board_version", board_version),
-                                 ("spalloc_server", spalloc_server)) if v is not None}
+                                 ("spalloc_server", spalloc_server),
+                                 ("boards", boards),
+                                 ("spalloc_machine", spalloc_machine)) if v is not None}
+    if verbose and backend == "spinnaker":
+        options["verbose"] = True
     from netspec.parallel import launcher_rank
     root = launcher_rank() == 0  # under mpirun, rank 0 alone reports
     show = sys.stderr.isatty() if progress is None else progress
     bar = _ProgressBar() if show and root else None
-    try:
-        result = run_spec(spec, backend=backend, out=out, overrides=parse_overrides(sets),
-                          duration=duration, force=force, progress=bar,
-                          backend_options=options,
-                          command=["netspec", *sys.argv[1:]])
-    finally:
-        if bar is not None:
-            bar.close()
+    with _terminal_logging(verbose, bar):
+        try:
+            result = run_spec(spec, backend=backend, out=out, overrides=parse_overrides(sets),
+                              duration=duration, force=force, progress=bar,
+                              backend_options=options,
+                              command=["netspec", *sys.argv[1:]])
+        finally:
+            if bar is not None:
+                bar.close()
     if not root:
         return
     click.echo(summary_table(result.summary))
@@ -389,7 +406,8 @@ def schema() -> None:
 
 
 class _ProgressBar:
-    """A tqdm bar over simulated milliseconds."""
+    """A tqdm bar over simulated milliseconds; its label shows the backend's stage
+    (SpiNNaker: the mapping stage sPyNNaker is in)."""
 
     def __init__(self) -> None:
         self.bar: Any = None
@@ -401,6 +419,70 @@ class _ProgressBar:
                             dynamic_ncols=True, file=sys.stderr)
         self.bar.update(round(done) - self.bar.n)
 
+    def stage(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(f"mapping: {text}")
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class _Stages(logging.Handler):
+    """Shows the stages the library reports on ``netspec.progress`` in the progress bar."""
+
+    def __init__(self, bar: _ProgressBar) -> None:
+        super().__init__(logging.INFO)
+        self.progress = bar
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.progress.stage(record.getMessage())
+
+
+class _Plain(logging.Formatter):
+    """One line per record: tracebacks that libraries log belong in their log files."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                       "stack_info": None})
+        return super().format(plain)
+
+
+class _Terminal(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log records for the terminal: warnings (everything with ``--verbose``), in
+    netspec's own format; libraries that restyle every root handler (sPyNNaker does,
+    at setup) cannot change it."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__(sys.stderr)
+        self.setLevel(logging.INFO if verbose else logging.WARNING)
+        super().setFormatter(_Plain(
+            "%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
+        self.verbose = verbose
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        """Keep netspec's format."""
+
+    def addFilter(self, filter: Any) -> None:
+        """Keep netspec's level."""
+
+    def filter(self, record: logging.LogRecord) -> Any:
+        # the stages belong in the progress bar; with --verbose, on their own lines
+        return self.verbose or not record.name.startswith("netspec.progress")
+
+
+@contextmanager
+def _terminal_logging(verbose: bool, bar: _ProgressBar | None) -> Iterator[None]:
+    """Route log records of the run to the terminal for its duration."""
+    root = logging.getLogger()
+    terminal = _Terminal(verbose)
+    stages = _Stages(bar) if bar is not None else None
+    root.addHandler(terminal)
+    if stages is not None:
+        logging.getLogger("netspec.progress").addHandler(stages)
+    try:
+        yield
+    finally:
+        root.removeHandler(terminal)
+        if stages is not None:
+            logging.getLogger("netspec.progress").removeHandler(stages)

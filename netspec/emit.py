@@ -67,6 +67,8 @@ def emit(plan: Plan) -> str:
             previous = section
         lines.extend(_step(step))
     lines += ["", "# === simulate ===", f"sim.run({plan.duration!r})", ""]
+    if plan.script_after_run:
+        lines += [*plan.script_after_run, ""]
     lines += _exports(plan)
     lines += ["", "sim.end()", ""]
     body = "\n".join(lines)

@@ -49,6 +49,11 @@ class BackendConfigError(NetspecError, RuntimeError):
     says how to configure it."""
 
 
+class MachineError(NetspecError, ConnectionError):
+    """The machine a backend runs on could not be reached or failed (a SpiNNaker board, a
+    spalloc server, the network to them): an environment problem, not the spec's."""
+
+
 class OutputExistsError(NetspecError, FileExistsError):
     """An output would overwrite an existing file and ``force`` was not given."""
 

@@ -111,6 +111,9 @@ class Plan:
     build: tuple[Step, ...]
     objects: Mapping[str, str]
     duration: float
+    #: Python lines the emitted script runs right after ``sim.run`` (the backend's own:
+    #: SpiNNaker stops there on a virtual board, which records nothing).
+    script_after_run: tuple[str, ...] = ()
 
     def names(self) -> frozenset[str]:
         """The namespace names the steps refer to (``sim``, ``np``, ``NumpyRNG``, ``space``…),
@@ -152,11 +155,15 @@ class Profile(Protocol):
     host_rng: bool
     host_rng_connectors: frozenset[str]
     spike_times_as_sequence: bool
+    parameter_arrays_as_lists: bool
+    script_after_run: tuple[str, ...]
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
     def native_connectors(self, network: Network) -> frozenset[str]: ...
     def population_kwargs(self, network: Network, population: Population,
                           index: int) -> dict[str, Any]: ...
+    def model_parameters(self, network: Network, model: str,
+                         parameters: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
 #: Names the emitted script and the executor bind themselves (modules, helpers, loop
@@ -219,7 +226,9 @@ class _Planner:
         connector is one the backend draws on the host, see ``host_rng_connectors``)."""
         return (("rng", Sym("rng")),) if self.profile.host_rng or on_host else ()
 
-    def value(self, value: Any, on_host: bool = False) -> Any:
+    def value(self, value: Any, on_host: bool = False, listed: bool = False) -> Any:
+        """The plan expression of a resolved value (``listed``: a model parameter, which
+        the backend wants as a list when :attr:`Profile.parameter_arrays_as_lists`)."""
         if isinstance(value, RandomValue):
             return Call(Sym("RandomDistribution"), (Lit(value.distribution),),
                         (*((k, Lit(v)) for k, v in value.parameters.items()),
@@ -230,6 +239,10 @@ class _Planner:
                       for t in value.trains]
             return Lit(trains) if value.per_cell else trains[0]
         if isinstance(value, ArrayValue):
+            if listed and self.profile.parameter_arrays_as_lists:
+                array = self.array(value)
+                return (Call(Attr(array, "tolist")) if isinstance(array, LoadArray)
+                        else Lit(value.data.tolist()))
             return self.array(value)
         if isinstance(value, Component):
             return self.component(value, Sym(f"space.{value.type}"))
@@ -289,8 +302,10 @@ class _Planner:
                 target=self.name_for(projection.name), origin=projection.origin))
         for stimulus in network.stimuli.values():
             source = self.name_for(stimulus.name)
+            parameters = self.profile.model_parameters(self.network, stimulus.type,
+                                                       stimulus.parameters)
             self.steps.append(Step(Call(Sym(f"sim.{stimulus.type}"), (), tuple(
-                (k, self.value(v)) for k, v in stimulus.parameters.items())),
+                (k, self.value(v, listed=True)) for k, v in parameters.items())),
                 target=source, origin=stimulus.origin))
             self.steps.append(Step(Call(Attr(Sym(source), "inject_into"),
                                         (Sym(self.objects[stimulus.target]),)),
@@ -307,12 +322,15 @@ class _Planner:
                                         (Lit(list(recording.variables)),), kwargs2),
                                    origin=recording.origin))
         return Plan(network, self.profile.name, (self.profile.pynn_module,), tuple(setup),
-                    tuple(self.steps), dict(self.objects), sim.duration)
+                    tuple(self.steps), dict(self.objects), sim.duration,
+                    tuple(self.profile.script_after_run))
 
     def population(self, population: Population, index: int) -> None:
         name = self.name_for(population.name)
+        parameters = self.profile.model_parameters(self.network, population.cell_type,
+                                                   population.parameters)
         cell = Call(Sym(f"sim.{population.cell_type}"), (), tuple(
-            (k, self.value(v)) for k, v in population.parameters.items()))
+            (k, self.value(v, listed=True)) for k, v in parameters.items()))
         kwargs: list[tuple[str, Any]] = []
         if population.structure is not None:
             kwargs.append(("structure", self.value(population.structure)))

@@ -119,6 +119,7 @@ def _execute(plan: Plan, profile: BackendProfile, out_dir: Path, exports: Sequen
             env = world.agree(lambda: build(plan, sim))
             built = time.perf_counter()
             pynn = objects(plan, env)
+            profile.built(pynn)
             initial = world.agree(lambda: export.capture_initial_values(
                 [pynn[name] for name in network.populations])) \
                 if profile.records_data and profile.captures_initial_values else None

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ from netspec.backends.spinnaker import configuration, failures, partitioning
 from netspec.backends.spinnaker import machine as machines
 from netspec.backends.spinnaker.profile import population_seed
 from netspec.diagnostics import CODES
-from netspec.emit import emit
+from netspec.emit import compile_file, emit
 from netspec.errors import BackendConfigError, UsageError
 from netspec.pipeline import check, load
 from netspec.plan import build_plan
@@ -155,10 +156,13 @@ def test_longest_delay_formula(neurons: int, types: int, steps: int) -> None:
 
 
 def test_grids_get_neurons_per_core_in_every_dimension() -> None:
+    """sPyNNaker needs each side of the box to divide its dimension."""
     assert partitioning.split_grid((10, 10), 256) == (10, 10)
-    assert partitioning.split_grid((100, 100), 256) == (16, 16)
-    assert partitioning.split_grid((20, 20, 20), 256) == (8, 8, 4)
-    assert partitioning.split_grid((3, 1000), 64) == (3, 16)
+    assert partitioning.split_grid((100, 100), 256) == (10, 25)
+    assert partitioning.split_grid((20, 20, 20), 256) == (5, 5, 10)
+    assert partitioning.split_grid((3, 1000), 64) == (3, 20)
+    assert partitioning.split_grid((6, 6), 16) == (2, 6)
+    assert partitioning.split_grid((7, 11), 8) == (7, 1)
 
 
 BAD = """
@@ -217,6 +221,60 @@ def test_validate_reports_each_problem_at_its_line(tmp_path: Path) -> None:
     assert "288 timesteps" in messages["NS60217"] and "neurons_per_core.IF_cond_exp: 128" \
         in messages["NS60217"]
     assert "TsodyksMarkramSynapse" in messages["NS60128"]
+
+
+def test_what_spynnaker_cannot_map_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Found by mapping everything validate accepted (tests/test_spinnaker_maps.py):
+    random values where sPyNNaker does arithmetic on the host, and two STDP rules onto
+    one population (a rule written with its defaults is the same rule)."""
+    spec = write_spec(tmp_path, """
+        netspec: "1"
+        name: refused
+        simulation: {timestep: 0.1 ms, duration: 10 ms}
+        populations:
+          src:
+            size: 4
+            cell_type: SpikeSourcePoisson
+            parameters: {rate: {distribution: uniform, low: 1, high: 5}, start: [0, 1, 2, 3]}
+          cells: {size: 4, cell_type: IF_curr_exp}
+        views:
+          half: {population: cells, slice: [0, 2]}
+        projections:
+          a:
+            pre: src
+            post: cells
+            connector: {type: AllToAllConnector}
+            synapse:
+              type: STDPMechanism
+              timing_dependence: {type: SpikePairRule}
+              weight_dependence: {type: AdditiveWeightDependence, w_max: 1}
+          same:
+            pre: src
+            post: cells
+            connector: {type: AllToAllConnector}
+            synapse:
+              type: STDPMechanism
+              timing_dependence: {type: SpikePairRule, tau_plus: 20 ms}
+              weight_dependence: {type: AdditiveWeightDependence, w_min: 0, w_max: 1}
+          other:
+            pre: src
+            post: half
+            connector: {type: AllToAllConnector}
+            synapse:
+              type: STDPMechanism
+              timing_dependence: {type: SpikePairRule, tau_plus: 10 ms}
+              weight_dependence: {type: AdditiveWeightDependence, w_max: 1}
+          static:
+            pre: src
+            post: cells
+            connector: {type: AllToAllConnector}
+            synapse: {type: StaticSynapse}
+    """)
+    errors = [d for d in check(spec, backend="spinnaker").diagnostics if d.severity == "error"]
+    assert [(d.code, d.line, d.path_text) for d in errors] == [
+        ("NS601", 8, "populations.src.parameters.rate"),
+        ("NS601", 34, "projections.other.synapse")]
+    assert "'a'" in errors[1].message and "tau_plus=10" in errors[1].message
 
 
 def test_validate_cli_reports_and_fails(tmp_path: Path) -> None:
@@ -340,6 +398,32 @@ def test_environment_settings_are_parsed() -> None:
         machines.environment_settings({"NETSPEC_SPINNAKER_BOARD_VERSION": "7"})
 
 
+def test_boards_and_spalloc_machine_from_every_source() -> None:
+    """A number of boards and a spalloc machine name, from the spec, the environment or
+    the command line; the boards reach sim.setup as n_boards_required."""
+    spec = {"spalloc_server": "https://s", "boards": 2, "spalloc_machine": "spin2"}
+    machine = machines.resolve_machine({"boards": 5}, {}, spec)
+    assert machine is not None and machine.settings["boards"] == 5
+    assert machine.sources["boards"] == "command line"
+    assert machine.settings["spalloc_machine"] == "spin2"
+    assert "5 boards of machine 'spin2'" in machine.describe()
+    env = machines.environment_settings({"NETSPEC_SPINNAKER_BOARDS": "4",
+                                         "NETSPEC_SPINNAKER_SPALLOC_MACHINE": "m"})
+    assert env == {"boards": 4, "spalloc_machine": "m"}
+    with pytest.raises(UsageError):
+        machines.environment_settings({"NETSPEC_SPINNAKER_BOARDS": "0"})
+    with pytest.raises(BackendConfigError):
+        machines.resolve_machine({"virtual_board": True, "boards": 2}, {},
+                                 {"width": 8, "height": 8})
+    with pytest.raises(BackendConfigError):
+        machines.resolve_machine({"virtual_board": True, "boards": 2, "board_version": 3},
+                                 {}, {})
+    profile = get_profile("spinnaker", {"spalloc_server": "https://s", "boards": 3})
+    network = load(VA)
+    assert profile.setup_kwargs(network)["n_boards_required"] == 3
+    assert "n_boards_required" not in get_profile("spinnaker").setup_kwargs(network)
+
+
 def test_conflicts_and_incomplete_machines() -> None:
     with pytest.raises(UsageError, match="two SpiNNaker machines"):
         machines.resolve_machine({"virtual_board": True, "board_address": "h"}, {}, {})
@@ -357,7 +441,12 @@ def test_conflicts_and_incomplete_machines() -> None:
     (machines.Machine("board", {"board_address": "10.0.0.1", "board_version": 5}),
      {"machinename": "10.0.0.1", "version": "5"}),
     (machines.Machine("spalloc", {"spalloc_server": "https://s", "spalloc_user": "me"}),
-     {"spallocserver": "https://s", "spallocuser": "me"}),
+     {"spallocserver": "https://s", "spallocuser": "me", "version": "5"}),
+    (machines.Machine("spalloc", {"spalloc_server": "https://s", "spalloc_machine": "big",
+                                  "boards": 4}),
+     {"spallocserver": "https://s", "spallocmachine": "big", "version": "5"}),
+    (machines.Machine("virtual", {"virtual_board": True, "boards": 3}, virtual=True),
+     {"virtualboard": "True", "version": "5"}),
 ])
 def test_config_file(tmp_path: Path, machine: machines.Machine, expected: dict[str, str]) -> None:
     import configparser
@@ -368,7 +457,8 @@ def test_config_file(tmp_path: Path, machine: machines.Machine, expected: dict[s
     assert dict(config["Machine"]) == expected
     # option names as sPyNNaker normalises them (machineName = machine_name = machinename)
     assert config["Reports"]["defaultreportfilepath"] == str((tmp_path / "spinnaker").resolve())
-    assert config["Logging"]["default"] == "warning"
+    # INFO for the run's log (sPyNNaker filters every root handler at this level)
+    assert config["Logging"]["default"] == "info"
 
 
 def test_user_configuration_is_honoured_and_left_alone(tmp_path: Path,
@@ -532,7 +622,7 @@ from pathlib import Path
 from netspec.backends import profile
 from netspec.execute import build, objects
 from netspec.pipeline import load
-from netspec.emit import emit
+from netspec.emit import compile_file, emit
 from netspec.plan import build_plan
 network = load(sys.argv[1], backend="spinnaker")
 prof = profile("spinnaker", {"virtual_board": True})
@@ -609,6 +699,9 @@ def test_every_spec_maps_or_is_refused_with_its_line(tmp_path: Path, spec: Path)
                        "--out", str(box.out), "--no-progress", *quick_args(spec))
     assert done.returncode == 0, done.stderr[-4000:]
     assert "Traceback" not in done.stderr
+    # sPyNNaker's progress bars and INFO lines go to the run's log, not the terminal
+    assert "|0%" not in done.stderr and "INFO" not in done.stderr, done.stderr[-2000:]
+    assert "Placing Vertices" in (box.out / "spinnaker" / "spinnaker.log").read_text()
     assert "a virtual board records no data" in done.stdout
     assert "Cores used" in done.stdout and "Cores of " in done.stdout
     box.assert_untouched()
@@ -650,12 +743,16 @@ def test_existing_user_configuration_runs(tmp_path: Path) -> None:
     spec = tmp_path / "small.yaml"
     spec.write_text(VA.read_text(encoding="utf-8").replace("n: 1000 ", "n: 100 "),
                     encoding="utf-8")
-    done = box.netspec("run", str(spec), "--backend", "spinnaker", "--out", str(box.out))
+    done = box.netspec("run", str(spec), "--backend", "spinnaker", "--out", str(box.out),
+                       "--verbose")
     assert done.returncode == 0, done.stderr[-3000:]
     assert user.read_bytes() == before
     assert listing(box.home) == [".spynnaker.cfg"]
     assert listing(box.cwd) == [] and listing(box.tmp) == []
     assert "a virtual board records no data" in done.stdout
+    # --verbose: sPyNNaker's own log and progress bars on the terminal too
+    assert "INFO" in done.stderr and "|0%" in done.stderr
+    assert "Placing Vertices" in (box.out / "spinnaker" / "spinnaker.log").read_text()
 
 
 def test_errors_while_mapping_point_at_the_object_named(tmp_path: Path) -> None:
@@ -677,6 +774,57 @@ def test_errors_while_mapping_point_at_the_object_named(tmp_path: Path) -> None:
     assert (found.code, found.line, found.path) == ("NS701", 9, ("projections", "to_cells"))
     found = failures.run_diagnostic(network, ValueError("something else\nentirely"))
     assert (found.code, found.line) == ("NS701", 1) and "entirely" in found.message
+
+
+def test_errors_inside_spynnaker_point_at_the_object_in_its_frames(tmp_path: Path) -> None:
+    """A bare exception deep inside sPyNNaker (an ``assert`` on a current source) is
+    reported at the spec object whose PyNN object one of its frames holds, with the
+    failing line, never as a bare name at 1:1."""
+    spec = write_spec(tmp_path, """
+        netspec: "1"
+        name: located
+        simulation: {timestep: 1 ms, duration: 10 ms, seed: 3}
+        populations:
+          cells: {size: 10, cell_type: IF_curr_exp}
+        stimuli:
+          steps: {type: StepCurrentSource, times: [1, 2], amplitudes: [0.1, 0], target: cells}
+    """)
+    network = load(spec)
+    source, vertex = object(), type("Vertex", (), {"label": "cells"})()
+
+    namespace: dict[str, Any] = {}  # compiled here: pytest would rewrite a bare assert
+    exec(compile("def _write_current_source_parameters(current_source, pop):\n"
+                 "    assert isinstance(current_source, list)\n",
+                 "population_machine_neurons.py", "exec"), namespace)
+    _write_current_source_parameters = namespace["_write_current_source_parameters"]
+    try:
+        _write_current_source_parameters(source, vertex)
+    except AssertionError as exc:
+        found = failures.run_diagnostic(network, exc, {"steps": source},
+                                        tmp_path / "spinnaker.log")
+    assert (found.line, found.path) == (7, ("stimuli", "steps")), found.render()
+    assert ("AssertionError in sPyNNaker's _write_current_source_parameters "
+            "(population_machine_neurons.py:2)") in found.message
+    assert "spinnaker.log" in found.message
+    try:  # no run object in the frames: the labelled vertex names the population
+        _write_current_source_parameters(object(), vertex)
+    except AssertionError as exc:
+        found = failures.run_diagnostic(network, exc, {"steps": source})
+    assert found.path == ("populations", "cells"), found.render()
+
+
+def test_machine_failures_are_environment_errors() -> None:
+    import socket
+    try:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except OSError as inner:
+            raise RuntimeError("IO Error: Error getting IP address") from inner
+    except RuntimeError as exc:
+        assert failures.is_machine_failure(exc)
+    assert not failures.is_machine_failure(ValueError("delay too long"))
+    error = failures.machine_error(ConnectionRefusedError(111, "refused"), "spalloc x", None)
+    assert isinstance(error, ConnectionError) and "not at fault" in str(error)
 
 
 @pytest.mark.spinnaker
@@ -709,3 +857,64 @@ def test_a_network_too_big_for_the_board_is_refused_without_traceback(tmp_path: 
     assert "error[NS701]" in done.stderr and "Traceback" not in done.stderr
     assert not (box.out / "summary.json").exists()
     box.assert_untouched()
+
+
+@pytest.mark.spinnaker
+@pytest.mark.slow
+def test_unreachable_spalloc_server_is_an_environment_error(tmp_path: Path) -> None:
+    """No hardware here: a spalloc server that refuses connections. The run's own
+    configuration names the server, the machine and (as sim.setup's n_boards_required)
+    the boards; the failure is exit 3 with sPyNNaker's message, the traceback in the
+    run's log, none on the terminal."""
+    needs_spinnaker()
+    spec = write_spec(tmp_path, """
+        netspec: "1"
+        name: spalloc
+        simulation:
+          timestep: 1 ms
+          duration: 10 ms
+          seed: 3
+          backends:
+            spinnaker:
+              machine: {spalloc_server: "http://127.0.0.1:9", spalloc_machine: spin2, boards: 2}
+        populations:
+          cells: {size: 10, cell_type: IF_curr_exp}
+        export:
+          - {format: summary, path: summary.json}
+    """)
+    assert "n_boards_required=2" in compile_file(spec, backend="spinnaker")
+    box = Sandbox(tmp_path / "box")
+    done = box.netspec("run", str(spec), "--backend", "spinnaker", "--out", str(box.out),
+                       "--boards", "3")
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "could not be reached" in done.stderr and "Traceback" not in done.stderr
+    assert "127.0.0.1" in done.stderr
+    config = (box.out / "spinnaker" / "spynnaker.cfg").read_text(encoding="utf-8")
+    assert "spallocserver = http://127.0.0.1:9" in config
+    assert "spallocmachine = spin2" in config
+    assert "n_boards_required=3" in config  # the command line beats the spec
+    log = (box.out / "spinnaker" / "spinnaker.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "ConnectionError" in log
+    assert not (box.out / "summary.json").exists()
+
+
+@pytest.mark.spinnaker
+@pytest.mark.slow
+def test_compiled_script_maps_on_a_virtual_board(tmp_path: Path) -> None:
+    """``compile --backend spinnaker`` writes a script that, with a virtual board in the
+    user's sPyNNaker configuration (as any sPyNNaker script uses), maps the network and
+    stops without data (a virtual board records none)."""
+    needs_spinnaker()
+    box = Sandbox(tmp_path)
+    (box.home / ".spynnaker.cfg").write_text("[Machine]\nvirtual_board = True\nversion = 5\n",
+                                             encoding="utf-8")
+    script = tmp_path / "va.py"
+    spec = tmp_path / "small.yaml"
+    spec.write_text(VA.read_text(encoding="utf-8").replace("n: 1000 ", "n: 100 "),
+                    encoding="utf-8")
+    script.write_text(compile_file(spec, backend="spinnaker"), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(box.out)], capture_output=True,
+                          text=True, cwd=box.cwd, env=clean_env(box.home, box.tmp),
+                          timeout=900, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "the network was mapped" in done.stdout

@@ -71,6 +71,12 @@ VIEWS_AS_PROJECTION_ENDS = (
     "(a slice with step 1); an index list or mask is fine if its cells are contiguous"
 )
 
+#: Cell parameters sPyNNaker takes as numbers or per-cell lists only, never as random
+#: values (``SpikeSourcePoissonVertex`` does arithmetic on them on the host).
+NOT_RANDOM = {
+    "SpikeSourcePoisson": ("duration", "rate", "start"),
+}
+
 #: Cell types that exist on SpiNNaker under PyNN's name but behave differently.
 DIFFERENCES = {
     "Izhikevich": "sPyNNaker's Izhikevich has current-based exponential synapses "
@@ -174,6 +180,7 @@ def _introspect(tmp: Path) -> dict[str, Any]:
     tables["CONNECTORS"] = connectors
     tables["CURRENT_SOURCES"] = {n: _arguments(exported[n])
                                  for n in standard(catalogue.current_sources())}
+    tables["PYNN_DEFAULTS"] = _differing_defaults(exported, catalogue)
     tables["DISTRIBUTIONS"] = tuple(sorted(available_distributions))
     tables["ON_CHIP_DISTRIBUTIONS"] = tuple(sorted(PARAM_TYPE_BY_NAME))
     tables["DELAYS"] = {"ring_buffer_bits": int(constants.MAX_RING_BUFFER_BITS),
@@ -182,7 +189,35 @@ def _introspect(tmp: Path) -> dict[str, Any]:
     tables["FIXED_SYNAPSE_PARAMETERS"] = FIXED_SYNAPSE_PARAMETERS
     tables["VIEWS_AS_PROJECTION_ENDS"] = VIEWS_AS_PROJECTION_ENDS
     tables["DIFFERENCES"] = DIFFERENCES
+    tables["NOT_RANDOM"] = NOT_RANDOM
     return tables
+
+
+def _differing_defaults(exported: Mapping[str, Any], catalogue: Any) -> dict[str, Any]:
+    """Cell types and current sources whose sPyNNaker default differs from PyNN's, with
+    PyNN's (``DCSource`` stops at 0 ms on sPyNNaker, never on PyNN). Defaults that are
+    ``None`` in sPyNNaker ("no end", "no spikes") mean what PyNN's do and are left out."""
+    out: dict[str, Any] = {}
+    for kind, names in (("cell", catalogue.cell_types()),
+                        ("current_source", catalogue.current_sources())):
+        for name in names:
+            cls = exported.get(name)
+            model = (catalogue.cell_type(name) if kind == "cell"
+                     else catalogue.current_source(name))
+            if not isinstance(cls, type) or model is None:
+                continue
+            if kind == "cell":
+                theirs = dict(cls.default_parameters)
+            else:
+                signature = inspect.signature(cls.__init__)
+                theirs = {k: p.default for k, p in signature.parameters.items()
+                          if p.default is not inspect.Parameter.empty}
+            differing = {p: info.default for p, info in sorted(model.parameters.items())
+                         if p in theirs and theirs[p] is not None
+                         and theirs[p] != info.default}
+            if differing:
+                out[name] = differing
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -241,11 +276,13 @@ DISTRIBUTIONS / ON_CHIP_DISTRIBUTIONS: random distributions sPyNNaker draws
 DELAYS: the longest delay onto a population, in timesteps, is
     (1 + delay_extension_stages) * 2 ** (ring_buffer_bits - bits(neurons per core)
     - bits(n_synapse_types)), bits(n) = ceil(log2(n)).
+PYNN_DEFAULTS: cell types and current sources whose sPyNNaker default differs
+    from PyNN's, with PyNN's default (which netspec passes explicitly).
 ASSEMBLIES: whether sPyNNaker can create a PyNN Assembly.
 IGNORED: settings sPyNNaker ignores, and why. FIXED_SYNAPSE_PARAMETERS: synapse
     parameters with one allowed value. DIFFERENCES: cell types that behave
     differently from PyNN's. VIEWS_AS_PROJECTION_ENDS: what a projection may
-    start or end at.
+    start or end at. NOT_RANDOM: cell parameters that cannot be random values.
 """
 '''
 

@@ -9,6 +9,7 @@ one never imports a simulator.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,11 @@ class BackendProfile:
     #: Whether spike trains are passed as ``pyNN.parameters.Sequence`` (PyNN's way) rather
     #: than as plain arrays (sPyNNaker refuses Sequence).
     spike_times_as_sequence = True
+    #: Whether array-valued parameters of cells and current sources (per-cell values, step
+    #: times and amplitudes) are passed as lists rather than NumPy arrays.
+    parameter_arrays_as_lists = False
+    #: Python lines a compiled script runs right after ``sim.run``.
+    script_after_run: tuple[str, ...] = ()
     #: Whether ``run`` may advance the simulation in chunks (for a progress bar); false
     #: where every ``sim.run`` call is a whole load-run-extract cycle (SpiNNaker).
     chunked_run = True
@@ -68,6 +74,13 @@ class BackendProfile:
         """Extra keyword arguments of ``sim.Population`` for ``population``."""
         return {}
 
+    def model_parameters(self, network: Network, model: str,
+                         parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword arguments of PyNN's class ``model`` (a cell type or current source)
+        for the spec's ``parameters``: the same, unless the backend's defaults or ranges
+        differ from PyNN's."""
+        return dict(parameters)
+
     def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
         """What this backend cannot run, as located diagnostics."""
         return []
@@ -94,6 +107,9 @@ class BackendProfile:
         """Advance the simulation by ``milliseconds``. The first chunk always goes through
         PyNN's ``run`` (which connects recorders and does its own bookkeeping)."""
         sim.run(milliseconds)
+
+    def built(self, objects: Mapping[str, Any]) -> None:
+        """Called once the network is built, with its PyNN objects by spec name."""
 
     #: Whether the runner reads the initial values of recorded variables from the
     #: simulator after ``record()`` and before the first run (the t=0 sample of recorded

@@ -10,8 +10,10 @@
 * :mod:`.checks` — what ``validate --backend spinnaker`` reports (never imports
   sPyNNaker), from :mod:`.capabilities` (typed) over the generated
   :mod:`.capabilities_data`;
+* :mod:`.output` — sPyNNaker's log and progress bars into the run's log file;
 * :mod:`.mapping_report` — chips and cores used, after the run;
-* :mod:`.failures` — sPyNNaker's errors located at the spec object they concern.
+* :mod:`.failures` — sPyNNaker's errors located at the spec object they concern, or
+  blamed on a machine that cannot be reached.
 
 Importing this package imports no simulator.
 """

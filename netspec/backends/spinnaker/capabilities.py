@@ -21,23 +21,17 @@ WEIGHT_DEPENDENCES: Mapping[str, tuple[str, ...]] = caps.WEIGHT_DEPENDENCES
 CONNECTORS: Mapping[str, Mapping[str, Any]] = caps.CONNECTORS
 CURRENT_SOURCES: Mapping[str, tuple[str, ...]] = caps.CURRENT_SOURCES
 ON_CHIP_DISTRIBUTIONS: tuple[str, ...] = caps.ON_CHIP_DISTRIBUTIONS
+PYNN_DEFAULTS: Mapping[str, Mapping[str, float]] = caps.PYNN_DEFAULTS
 DELAYS: Mapping[str, int] = caps.DELAYS
 IGNORED: Mapping[str, str] = caps.IGNORED
 FIXED_SYNAPSE_PARAMETERS: Mapping[str, Mapping[str, Any]] = caps.FIXED_SYNAPSE_PARAMETERS
 DIFFERENCES: Mapping[str, str] = caps.DIFFERENCES
 VIEWS_AS_PROJECTION_ENDS: str = caps.VIEWS_AS_PROJECTION_ENDS
 ASSEMBLIES: bool = caps.ASSEMBLIES
+NOT_RANDOM: Mapping[str, tuple[str, ...]] = caps.NOT_RANDOM
 
 #: Connectors sPyNNaker draws only on the host, which accept a seeded ``rng=``.
 HOST_ONLY_RNG_CONNECTORS: frozenset[str] = frozenset(
     name for name, info in CONNECTORS.items()
     if info["takes_rng"] and not info["on_machine"])
 
-
-def installed_version() -> str:
-    """The installed sPyNNaker version, or ``'not installed'`` (without importing it)."""
-    from importlib import metadata
-    try:
-        return metadata.version("sPyNNaker")
-    except metadata.PackageNotFoundError:
-        return "not installed"

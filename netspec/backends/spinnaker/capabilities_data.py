@@ -22,11 +22,13 @@ DISTRIBUTIONS / ON_CHIP_DISTRIBUTIONS: random distributions sPyNNaker draws
 DELAYS: the longest delay onto a population, in timesteps, is
     (1 + delay_extension_stages) * 2 ** (ring_buffer_bits - bits(neurons per core)
     - bits(n_synapse_types)), bits(n) = ceil(log2(n)).
+PYNN_DEFAULTS: cell types and current sources whose sPyNNaker default differs
+    from PyNN's, with PyNN's default (which netspec passes explicitly).
 ASSEMBLIES: whether sPyNNaker can create a PyNN Assembly.
 IGNORED: settings sPyNNaker ignores, and why. FIXED_SYNAPSE_PARAMETERS: synapse
     parameters with one allowed value. DIFFERENCES: cell types that behave
     differently from PyNN's. VIEWS_AS_PROJECTION_ENDS: what a projection may
-    start or end at.
+    start or end at. NOT_RANDOM: cell parameters that cannot be random values.
 """
 
 SPYNNAKER_VERSION = '1!7.4.1'
@@ -345,6 +347,26 @@ CURRENT_SOURCES = {
     'StepCurrentSource': ('amplitudes', 'times'),
 }
 
+PYNN_DEFAULTS = {
+    'SpikeSourcePoisson': {
+        'rate': 1.0,
+    },
+    'ACSource': {
+        'amplitude': 1.0,
+        'frequency': 10.0,
+        'stop': 1000000000000.0,
+    },
+    'DCSource': {
+        'amplitude': 1.0,
+        'stop': 1000000000000.0,
+    },
+    'NoisyCurrentSource': {
+        'dt': 0.1,
+        'stdev': 1.0,
+        'stop': 1000000000000.0,
+    },
+}
+
 DISTRIBUTIONS = (
     'binomial',
     'exponential',
@@ -403,4 +425,8 @@ DIFFERENCES = {
         "default 5 ms; weights in nA) where PyNN's makes the membrane potential jump (weights in "
         'mV)'
     ),
+}
+
+NOT_RANDOM = {
+    'SpikeSourcePoisson': ('duration', 'rate', 'start'),
 }

@@ -5,7 +5,7 @@ without importing sPyNNaker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from math import ceil
 from typing import Any
 
@@ -20,6 +20,7 @@ from netspec.backends.spinnaker.capabilities import (
     DIFFERENCES,
     FIXED_SYNAPSE_PARAMETERS,
     IGNORED,
+    NOT_RANDOM,
     ON_CHIP_DISTRIBUTIONS,
     SPYNNAKER_VERSION,
     SYNAPSE_TYPES,
@@ -82,6 +83,7 @@ class Checker:
                                "use its members one by one", key=True)
         for projection in self.network.projections.values():
             yield from self.projection(projection)
+        yield from self.plasticity()
         for stimulus in self.network.stimuli.values():
             yield from self.component(stimulus.type, stimulus.parameters, CURRENT_SOURCES,
                                       stimulus.origin.path, "current source", "type")
@@ -158,6 +160,12 @@ class Checker:
                                    f"{what} '{name}' of {population.cell_type} is not supported "
                                    f"on SpiNNaker; sPyNNaker's {population.cell_type} takes "
                                    f"{allowed(names)}", key=True)
+                elif (isinstance(value, RandomValue)
+                      and name in NOT_RANDOM.get(population.cell_type, ())):
+                    yield self.say((*path, section, name), "NS601",
+                                   f"sPyNNaker's {population.cell_type} takes '{name}' as a "
+                                   "number or one value per cell, not a random value: draw "
+                                   "the values in the spec's parameters, or give a list")
                 else:
                     yield from self.unseeded(value, (*path, section, name))
         note = DIFFERENCES.get(population.cell_type)
@@ -246,6 +254,33 @@ class Checker:
                                f"supported on SpiNNaker; sPyNNaker's {cell} has "
                                f"{allowed(info['receptor_types'])}")
         yield from self.delay(projection)
+
+    def plasticity(self) -> Iterator[Diagnostic]:
+        """sPyNNaker runs one STDP rule per post-synaptic population: every plastic
+        projection onto it (or onto a view of it) must have the same timing and weight
+        dependence, with the same parameters (``SynapseDynamicsSTDP.merge``)."""
+        first: dict[str, tuple[Projection, tuple[Any, ...]]] = {}
+        for projection in self.network.projections.values():
+            synapse = projection.synapse
+            if synapse.timing_dependence is None or synapse.weight_dependence is None:
+                continue
+            target = self.network.target(projection.post)
+            if isinstance(target, Assembly):
+                continue
+            population = self.network.root_population(projection.post).name
+            rule = (_with_defaults(synapse.timing_dependence, catalogue.timing_dependence),
+                    _with_defaults(synapse.weight_dependence, catalogue.weight_dependence),
+                    synapse.parameters.get("dendritic_delay_fraction", 1.0))
+            if population not in first:
+                first[population] = (projection, rule)
+                continue
+            other, expected = first[population]
+            if rule != expected:
+                yield self.say((*projection.origin.path, "synapse"), "NS601",
+                               f"sPyNNaker runs one STDP rule per population: every plastic "
+                               f"projection onto '{population}' must use the rule of "
+                               f"'{other.name}', {_show_rule(expected)}; this one uses "
+                               f"{_show_rule(rule)}")
 
     def component(self, kind: str, parameters: Mapping[str, Any],
                   table: Mapping[str, tuple[str, ...]], path: SpecPath, what: str,
@@ -357,6 +392,29 @@ class Checker:
                                        f"{rate * self.dt:g} ms")
                     else:
                         rates[key] = (rate, covered | set(ids), recording.name)
+
+
+def _with_defaults(component: Component,
+                   lookup: Callable[[str], catalogue.ModelInfo | None]) -> tuple[Any, ...]:
+    """A STDP component as (type, sorted (parameter, value) pairs), PyNN's defaults
+    filled in, so that an omitted parameter equals its default written out."""
+    model = lookup(component.type)
+    values = {name: info.default for name, info in model.parameters.items()} if model else {}
+    values.update(component.parameters)
+    return (component.type, tuple(sorted((k, _plain(v)) for k, v in values.items())))
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, int | float) and not isinstance(value,
+                                                                            bool) else value
+
+
+def _show_rule(rule: tuple[Any, ...]) -> str:
+    def show(value: Any) -> str:
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    parts = [f"{kind}({', '.join(f'{k}={show(v)}' for k, v in values)})"
+             for kind, values in rule[:2]]
+    return " with ".join(parts)
 
 
 def _contiguous(indices: tuple[int, ...]) -> bool:

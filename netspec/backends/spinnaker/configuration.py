@@ -14,7 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-from netspec.backends.spinnaker.capabilities import SPYNNAKER_VERSION, installed_version
 from netspec.backends.spinnaker.machine import Machine, cfg_parser, read_cfg_files
 from netspec.errors import BackendUnavailableError
 
@@ -27,11 +26,14 @@ CONFIG_NAME = "spynnaker.cfg"
 def write_config(folder: Path, machine: Machine) -> Path:
     """Write the sPyNNaker configuration of a run, ``folder/spynnaker.cfg`` (``folder``
     is created), and return its path: the machine, reports under ``folder`` and
-    warnings-only logging. For a ``"user"`` machine the user's files are merged in
-    first (they may change the log level, not the report folder)."""
+    logging at INFO (into the run's log; see :mod:`.output`). For a ``"user"`` machine
+    the user's files are merged in first (they may change the log level, not the report
+    folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = cfg_parser()
-    config["Logging"] = {"default": "warning"}
+    # sPyNNaker filters every root handler at this level: INFO reaches the run's log
+    # (output.RunLog); what reaches a terminal is up to the caller's handlers.
+    config["Logging"] = {"default": "info"}
     if machine.kind == "user":
         user = read_cfg_files(machine.user_files)
         for name in user.sections():
@@ -56,7 +58,8 @@ def write_config(folder: Path, machine: Machine) -> Path:
             section["version"] = str(settings["board_version"])
         else:
             section["spalloc_server"] = str(settings["spalloc_server"])
-            for key in ("spalloc_port", "spalloc_user", "spalloc_group"):
+            section["version"] = "5"  # spalloc allocates 48-chip boards
+            for key in ("spalloc_port", "spalloc_user", "spalloc_group", "spalloc_machine"):
                 if key in settings:
                     section[key] = str(settings[key])
         config["Machine"] = section
@@ -66,6 +69,9 @@ def write_config(folder: Path, machine: Machine) -> Path:
     path = folder / CONFIG_NAME
     header = ("# Written by netspec for this run: sPyNNaker reads it after its own defaults\n"
               "# and instead of ~/.spynnaker.cfg. Machine: " + machine.describe() + "\n")
+    if "boards" in machine.settings:  # not a configuration option of sPyNNaker 7.4
+        header += (f"# Boards: {machine.settings['boards']}, requested by netspec as "
+                   f"sim.setup(n_boards_required={machine.settings['boards']})\n")
     with open(path, "w", encoding="utf-8") as f:
         f.write(header)
         config.write(f)
@@ -81,6 +87,9 @@ def install_config(config_file: Path) -> None:
     below runs once, right after that reset, and replaces the user-file lookup
     with ``config_file`` (``spinn_utilities.config_holder.set_cfg_files``).
     """
+    # the generated table itself: the capability generator calls this while it builds it
+    from netspec.backends.spinnaker.capabilities_data import SPYNNAKER_VERSION
+
     try:
         import spynnaker.pyNN.spinnaker as front
         from spinn_utilities import config_holder
@@ -114,3 +123,12 @@ def keep_home_clean(folder: Path) -> None:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"
     if not (config.is_dir() and cache.is_dir()):
         os.environ["MPLCONFIGDIR"] = str((folder / "matplotlib").resolve())
+
+
+def installed_version() -> str:
+    """The installed sPyNNaker version, or ``'not installed'`` (without importing it)."""
+    from importlib import metadata
+    try:
+        return metadata.version("sPyNNaker")
+    except metadata.PackageNotFoundError:
+        return "not installed"

@@ -28,8 +28,8 @@ from netspec.errors import BackendConfigError, UsageError
 
 #: Every machine setting, in the spec (``machine:``), the API and the environment.
 MACHINE_KEYS: tuple[str, ...] = (
-    "virtual_board", "width", "height", "board_address", "board_version",
-    "spalloc_server", "spalloc_port", "spalloc_user", "spalloc_group",
+    "virtual_board", "width", "height", "boards", "board_address", "board_version",
+    "spalloc_server", "spalloc_port", "spalloc_user", "spalloc_group", "spalloc_machine",
 )
 #: Prefix of the environment variables that give machine settings.
 ENV_PREFIX = "NETSPEC_SPINNAKER_"
@@ -38,11 +38,12 @@ SELECTORS: dict[str, str] = {"virtual_board": "virtual", "board_address": "board
                              "spalloc_server": "spalloc"}
 #: The settings each kind of machine takes.
 KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "virtual": ("virtual_board", "width", "height", "board_version"),
+    "virtual": ("virtual_board", "width", "height", "boards", "board_version"),
     "board": ("board_address", "board_version"),
-    "spalloc": ("spalloc_server", "spalloc_port", "spalloc_user", "spalloc_group"),
+    "spalloc": ("spalloc_server", "spalloc_port", "spalloc_user", "spalloc_group",
+                "spalloc_machine", "boards"),
 }
-_INT_KEYS = frozenset({"width", "height", "board_version", "spalloc_port"})
+_INT_KEYS = frozenset({"width", "height", "boards", "board_version", "spalloc_port"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -54,7 +55,8 @@ HOW_TO_CONFIGURE = (
     "data), --board-address HOST --board-version 5 (or 3), or --spalloc-server URL; or the "
     "environment variables NETSPEC_SPINNAKER_VIRTUAL_BOARD=1, NETSPEC_SPINNAKER_BOARD_ADDRESS "
     "with NETSPEC_SPINNAKER_BOARD_VERSION, NETSPEC_SPINNAKER_SPALLOC_SERVER (with "
-    "NETSPEC_SPINNAKER_SPALLOC_USER); or simulation.backends.spinnaker.machine in the spec. "
+    "NETSPEC_SPINNAKER_SPALLOC_USER, …_BOARDS, …_SPALLOC_MACHINE); or "
+    "simulation.backends.spinnaker.machine in the spec. "
     "An existing ~/.spynnaker.cfg is used when none of these is given (netspec never writes "
     "one). See docs/spinnaker.md")
 
@@ -85,6 +87,11 @@ class Machine:
         selector = next(k for k, v in SELECTORS.items() if v == self.kind)
         what = {"virtual": "virtual board", "board": f"board {self.settings.get('board_address')}",
                 "spalloc": f"spalloc server {self.settings.get('spalloc_server')}"}[self.kind]
+        boards = self.settings.get("boards")
+        if boards is not None:
+            what += f", {boards} board{'s' if boards != 1 else ''}"
+        if self.settings.get("spalloc_machine"):
+            what += f" of machine {self.settings['spalloc_machine']!r}"
         return f"{what} (from {self.sources.get(selector, 'spec')})"
 
 
@@ -169,6 +176,12 @@ def resolve_machine(command_line: Mapping[str, Any], environment: Mapping[str, A
             f"or {ENV_PREFIX}BOARD_VERSION")
     if kind == "virtual" and ("width" in settings) != ("height" in settings):
         raise BackendConfigError("a virtual board needs both width and height, or neither")
+    if kind == "virtual" and "boards" in settings and "width" in settings:
+        raise BackendConfigError("give a virtual machine's size as width and height, or as a "
+                                 "number of boards, not both")
+    if "boards" in settings and settings.get("board_version", 5) != 5:
+        raise BackendConfigError("a machine of several boards is made of version 5 boards "
+                                 "(48 chips each); leave out board_version 3")
     return Machine(kind, settings, sources, virtual=kind == "virtual")
 
 

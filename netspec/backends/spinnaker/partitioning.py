@@ -43,21 +43,25 @@ def grid_shape(population: Population) -> tuple[int, ...] | None:
 
 
 def split_grid(shape: tuple[int, ...], limit: int) -> tuple[int, ...]:
-    """Neurons per core in each dimension of a grid of ``shape``: the largest box, grown
-    by doubling its smallest side, that holds at most ``limit`` cells (sPyNNaker needs
-    one number per dimension for a multidimensional population)."""
-    box = [1] * len(shape)
-    grown = True
-    while grown:
-        grown = False
-        for d in sorted(range(len(shape)), key=lambda i: (box[i], i)):
-            if box[d] < shape[d]:
-                bigger = min(shape[d], box[d] * 2)
-                if math.prod(box) // box[d] * bigger <= limit:
-                    box[d] = bigger
-                    grown = True
-                    break
-    return tuple(box)
+    """Neurons per core in each dimension of a grid of ``shape``: sPyNNaker needs one
+    number per dimension for a multidimensional population, each dividing that
+    dimension (``ApplicationVertex`` refuses others). The box holds as many cells as
+    possible up to ``limit``; among equals, the squarest, then the smallest first sides."""
+    import itertools
+
+    def divisors(n: int) -> list[int]:
+        return [d for d in range(1, n + 1) if n % d == 0 and d <= limit]
+
+    best: tuple[int, ...] = tuple(1 for _ in shape)
+    best_key = (1, -1, tuple(-1 for _ in shape))
+    for box in itertools.product(*(divisors(n) for n in shape)):
+        cells = math.prod(box)
+        if cells > limit:
+            continue
+        key = (cells, -max(box), tuple(-b for b in box))
+        if key > best_key:
+            best, best_key = tuple(box), key
+    return best
 
 
 def n_bits(n_values: int) -> int:
@@ -93,3 +97,9 @@ def neurons_on_a_core(network: Network, population: Population) -> int:
     shape = grid_shape(population)
     per_core = math.prod(split_grid(shape, limit)) if shape is not None else limit
     return max(1, min(population.size, per_core))
+
+
+def last_countable_time(timestep: float) -> float:
+    """The last time (ms, whole) that sPyNNaker can write as a 32-bit count of timesteps
+    (current sources' ``start`` and ``stop``: ``int(ms * steps_per_ms)`` as ``UINT32``)."""
+    return float(math.floor((2 ** 32 - 1) * timestep))
