@@ -852,9 +852,12 @@ def test_a_network_too_big_for_the_board_is_refused_without_traceback(tmp_path: 
     """)
     assert check(spec, backend="spinnaker").ok
     box = Sandbox(tmp_path / "box")
-    done = box.netspec("run", str(spec), "--backend", "spinnaker", "--out", str(box.out))
+    done = box.netspec("run", str(spec), "--backend", "spinnaker", "--out", str(box.out),
+                       "--progress")
     assert done.returncode == 1, done.stderr[-3000:]
     assert "error[NS701]" in done.stderr and "Traceback" not in done.stderr
+    # the progress bar shows sPyNNaker's mapping stages, not sPyNNaker's own bars
+    assert "mapping: " in done.stderr and "|0%" not in done.stderr
     assert not (box.out / "summary.json").exists()
     box.assert_untouched()
 

@@ -275,6 +275,7 @@ def views_case() -> dict[str, Any]:
     stimulus targets and recording targets, with recorded indices."""
     return _spec(
         "views",
+        simulation={**SIMULATION, "backends": {"spinnaker": {"time_scale_factor": 2}}},
         populations={"drive": {**_drive(), "size": 8}, "cells": {**_cells(), "size": 10}},
         views={"front": {"population": "cells", "slice": [0, 5]},
                "back": {"population": "cells", "indices": [5, 6, 7]},

@@ -21,9 +21,9 @@ import yaml
 from netspec.pipeline import check
 from tests.test_spinnaker import Sandbox, needs_spinnaker
 
-POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
-FULL_SIZE = {"L23E": 20683, "L23I": 5834, "L4E": 21915, "L4I": 5479,
-             "L5E": 4850, "L5I": 1065, "L6E": 14395, "L6I": 2948}
+POPULATIONS = ("l23e", "l23i", "l4e", "l4i", "l5e", "l5i", "l6e", "l6i")
+FULL_SIZE = {"l23e": 20683, "l23i": 5834, "l4e": 21915, "l4i": 5479,
+             "l5e": 4850, "l5i": 1065, "l6e": 14395, "l6i": 2948}
 #: Connection probabilities, [post][pre] in the order of POPULATIONS.
 P = [[0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0],
      [0.1346, 0.1371, 0.0316, 0.0515, 0.0755, 0.0, 0.0042, 0.0],
@@ -34,8 +34,8 @@ P = [[0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0],
      [0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252],
      [0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443]]
 #: External (background) in-degree of each population; 8 Hz each.
-K_EXT = {"L23E": 1600, "L23I": 1500, "L4E": 2100, "L4I": 1900,
-         "L5E": 2000, "L5I": 1900, "L6E": 2900, "L6I": 2100}
+K_EXT = {"l23e": 1600, "l23i": 1500, "l4e": 2100, "l4i": 1900,
+         "l5e": 2000, "l5i": 1900, "l6e": 2900, "l6i": 2100}
 W = 0.0878      # nA, excitatory
 G = -4.0        # inhibitory / excitatory
 CELL = {"cm": "0.25 nF", "tau_m": "10 ms", "v_rest": "-65 mV", "v_reset": "-65 mV",
@@ -56,11 +56,11 @@ def microcircuit(scale: float = 0.1) -> dict[str, Any]:
             "size": sizes[name], "cell_type": "SpikeSourcePoisson",
             "parameters": {"rate": f"{8.0 * K_EXT[name]} Hz"}}
     for j, pre in enumerate(POPULATIONS):
-        excitatory = pre.endswith("E")
+        excitatory = pre.endswith("e")
         for i, post in enumerate(POPULATIONS):
             if P[i][j] == 0:
                 continue
-            w = W * (2.0 if (pre, post) == ("L4E", "L23E") else 1.0) * (1 if excitatory else G)
+            w = W * (2.0 if (pre, post) == ("l4e", "l23e") else 1.0) * (1 if excitatory else G)
             mean_delay = 1.5 if excitatory else 0.75
             weight = ({"distribution": "normal_clipped", "mu": w, "sigma": abs(w) * 0.1,
                        "low": 0.0, "high": 10 * w} if excitatory else
@@ -71,9 +71,9 @@ def microcircuit(scale: float = 0.1) -> dict[str, Any]:
                 "connector": {"type": "FixedProbabilityConnector", "p_connect": P[i][j]},
                 "synapse": {"type": "StaticSynapse", "weight": weight,
                             "delay": {"distribution": "normal_clipped", "mu": mean_delay,
-                                      "sigma": mean_delay / 2, "low": 0.1, "high": 14.4}},
+                                      "sigma": mean_delay / 2, "low": 0.1, "high": 10.0}},
                 "receptor_type": "excitatory" if excitatory else "inhibitory"}
-        projections[f"{pre}-bg"] = {
+        projections[f"bg-to-{pre}"] = {
             "pre": f"{pre}-bg", "post": pre, "connector": {"type": "OneToOneConnector"},
             "synapse": {"type": "StaticSynapse", "weight": W, "delay": 0.1}}
     return {
@@ -93,7 +93,7 @@ def test_microcircuit_tables_are_the_published_ones() -> None:
     spec = microcircuit()
     assert sum(p["size"] for n, p in spec["populations"].items()
                if not n.endswith("-bg")) == 7717
-    assert len([n for n in spec["projections"] if not n.endswith("-bg")]) == 55  # p > 0
+    assert len([n for n in spec["projections"] if not n.startswith("bg-")]) == 55  # p > 0
 
 
 @pytest.mark.spinnaker
