@@ -82,6 +82,7 @@ def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = Non
         force: bool = False, progress: Callable[[float, float], None] | None = None,
         virtual_board: bool | None = None, board_address: str | None = None,
         board_version: int | str | None = None, spalloc_server: str | None = None,
+        boards: int | None = None, spalloc_machine: str | None = None,
         command: Sequence[str] | None = None) -> RunResult:
     """Load, build, simulate and export the spec at ``path``; return a :class:`RunResult`
     (``.summary``, ``.files``, ``.block(name)``).
@@ -100,15 +101,17 @@ def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = Non
         manifest) that this run does not write are removed.
     progress
         Called as ``progress(done_ms, total_ms)`` while simulating.
-    virtual_board, board_address, board_version, spalloc_server
+    virtual_board, board_address, board_version, spalloc_server, boards, spalloc_machine
         SpiNNaker's machine (see docs/spinnaker.md); a virtual board maps the network
-        but records no data.
+        but records no data; ``boards`` asks spalloc for that many boards (or makes a
+        virtual machine of them), ``spalloc_machine`` names the spalloc machine.
     command
         What the manifest records as the command (default ``sys.argv``).
 
     Raises :class:`SpecError` for an invalid spec, :class:`OutputExistsError` /
     :class:`OutputError` before simulating when outputs cannot be written,
     :class:`BackendUnavailableError` / :class:`BackendConfigError`,
+    :class:`MachineError` when a SpiNNaker machine cannot be reached,
     :class:`SimulationError` pointing at what the simulator refused, and
     :class:`Interrupted` on Ctrl-C or SIGTERM (nothing is published).
     """
@@ -117,7 +120,9 @@ def run(path: str | Path, *, backend: str = "nest", out: str | Path | None = Non
                                  ("board_address", board_address),
                                  ("board_version", None if board_version is None
                                   else str(board_version)),
-                                 ("spalloc_server", spalloc_server)) if v is not None}
+                                 ("spalloc_server", spalloc_server),
+                                 ("boards", boards),
+                                 ("spalloc_machine", spalloc_machine)) if v is not None}
     return _run(path, backend=backend, out=out, overrides=overrides, duration=duration,
                 force=force, progress=progress, backend_options=options, command=command)
 

@@ -394,8 +394,7 @@ out = Path(sys.argv[1])
 for spec in sys.argv[2:]:
     name = Path(spec).stem
     try:
-        result = netspec.run(spec, backend="spinnaker", out=out / name,
-                             backend_options={"virtual_board": True})
+        result = netspec.run(spec, backend="spinnaker", out=out / name, virtual_board=True)
         print(json.dumps({"case": name, "ok": True,
                           "mapping": result.summary.get("mapping", {})}), flush=True)
     except NetspecError as exc:
