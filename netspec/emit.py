@@ -104,7 +104,11 @@ def emit(plan: Plan) -> str:
         *([f"from pyNN.random import {', '.join(randoms)}"] if randoms else []),
         *(["from pyNN.utility.plotting import Figure, Panel"] if formats & {"plot"} else []),
     ]
-    return "\n".join([*head, *sorted(imports, key=str.lower), *froms, "", body])
+    # netspec's own helpers (on NEST: the exact fast path, the native rules): the script
+    # builds its network with the very code that `netspec run` uses
+    helpers = ["", *(f"from {module.rpartition('.')[0]} import {alias}"
+                     for alias, module in sorted(plan.helpers.items()))] if plan.helpers else []
+    return "\n".join([*head, *sorted(imports, key=str.lower), *froms, *helpers, "", body])
 
 
 def _comment_text(text: str) -> str:

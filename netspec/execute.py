@@ -7,6 +7,7 @@ traceback. This module imports no simulator itself.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -19,13 +20,17 @@ from netspec.model import Origin
 from netspec.plan import Attr, Call, Lit, LoadArray, Plan, Step, Sym
 
 
-def namespace(sim: ModuleType) -> dict[str, Any]:
-    """The names a plan refers to, bound for the PyNN module ``sim``."""
+def namespace(sim: ModuleType, helpers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The names a plan refers to, bound for the PyNN module ``sim`` (and netspec's
+    ``helpers`` modules, by name)."""
     from pyNN import space
     from pyNN.parameters import Sequence
     from pyNN.random import NumpyRNG, RandomDistribution
-    return {"sim": sim, "np": np, "RandomDistribution": RandomDistribution,
-            "NumpyRNG": NumpyRNG, "Sequence": Sequence, "space": space}
+    names: dict[str, Any] = {"sim": sim, "np": np, "RandomDistribution": RandomDistribution,
+                             "NumpyRNG": NumpyRNG, "Sequence": Sequence, "space": space}
+    for alias, module in (helpers or {}).items():
+        names[alias] = importlib.import_module(module)
+    return names
 
 
 def execute(steps: tuple[Step, ...], env: dict[str, Any],
@@ -44,7 +49,7 @@ def execute(steps: tuple[Step, ...], env: dict[str, Any],
 
 def build(plan: Plan, sim: ModuleType) -> dict[str, Any]:
     """Set up the simulator and build the network of ``plan``; returns the variables."""
-    env = namespace(sim)
+    env = namespace(sim, plan.helpers)
     execute(plan.setup, env, plan.network.simulation.origin)
     return execute(plan.build, env)
 

@@ -32,6 +32,7 @@ from netspec.model import (
     Network,
     Origin,
     Population,
+    Projection,
     RandomValue,
     SpikeTrains,
     View,
@@ -114,6 +115,9 @@ class Plan:
     #: Python lines the emitted script runs right after ``sim.run`` (the backend's own:
     #: SpiNNaker stops there on a virtual board, which records nothing).
     script_after_run: tuple[str, ...] = ()
+    #: netspec's own helper modules the plan calls, by the name it calls them
+    #: (``{"nest_exact": "netspec.backends.nest_exact"}``).
+    helpers: Mapping[str, str] = field(default_factory=dict)
 
     def names(self) -> frozenset[str]:
         """The namespace names the steps refer to (``sim``, ``np``, ``NumpyRNG``, ``space``…),
@@ -160,6 +164,7 @@ class Profile(Protocol):
 
     def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
     def native_connectors(self, network: Network) -> frozenset[str]: ...
+    def projection_helper(self, network: Network, projection: Projection) -> str | None: ...
     def population_kwargs(self, network: Network, population: Population,
                           index: int) -> dict[str, Any]: ...
     def model_parameters(self, network: Network, model: str,
@@ -204,6 +209,7 @@ class _Planner:
         self.objects: dict[str, str] = {}
         self.used: set[str] = set(RESERVED)
         self.native: frozenset[str] = frozenset()
+        self.helpers: dict[str, str] = {}
 
     def name_for(self, spec_name: str) -> str:
         base = variable(spec_name)
@@ -294,7 +300,7 @@ class _Planner:
                     else self.value(v, on_host)) for k, v in connector.parameters.items()),
                  *self.connector_rng(connector.type, on_host)))
             self.steps.append(Step(
-                Call(Sym("sim.Projection"),
+                Call(self.projection_class(projection),
                      (Sym(self.objects[projection.pre]), Sym(self.objects[projection.post]),
                       connector_call, Call(Sym(f"sim.{synapse.type}"), (), tuple(kwargs))),
                      (("receptor_type", Lit(projection.receptor_type)),
@@ -323,7 +329,18 @@ class _Planner:
                                    origin=recording.origin))
         return Plan(network, self.profile.name, (self.profile.pynn_module,), tuple(setup),
                     tuple(self.steps), dict(self.objects), sim.duration,
-                    tuple(self.profile.script_after_run))
+                    tuple(self.profile.script_after_run), dict(self.helpers))
+
+    def projection_class(self, projection: Projection) -> Sym:
+        """``sim.Projection``, or the ``Projection`` of the helper module the backend
+        builds ``projection`` with (NEST: its exact fast path or its native rules)."""
+        module = self.profile.projection_helper(self.network, projection)
+        if module is None:
+            return Sym("sim.Projection")
+        alias = module.rpartition(".")[2]
+        self.helpers[alias] = module
+        self.used.add(alias)
+        return Sym(f"{alias}.Projection")
 
     def population(self, population: Population, index: int) -> None:
         name = self.name_for(population.name)

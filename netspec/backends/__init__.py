@@ -18,7 +18,7 @@ from typing import Any
 from netspec.diagnostics import Diagnostic, did_you_mean
 from netspec.errors import BackendUnavailableError, UsageError
 from netspec.loader import SourceMap
-from netspec.model import Network, Population
+from netspec.model import Network, Population, Projection
 
 #: Backend name → "module:class" of its profile.
 BACKENDS: dict[str, str] = {
@@ -68,6 +68,11 @@ class BackendProfile:
     def native_connectors(self, network: Network) -> frozenset[str]:
         """Connectors to build with the simulator's own RNG and connection rules."""
         return frozenset()
+
+    def projection_helper(self, network: Network, projection: Projection) -> str | None:
+        """The netspec module whose ``Projection`` builds ``projection`` in place of the PyNN
+        module's (same arguments), or None for PyNN's own."""
+        return None
 
     def population_kwargs(self, network: Network, population: Population,
                           index: int) -> dict[str, Any]:

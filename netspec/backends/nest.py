@@ -14,7 +14,7 @@ from netspec.backends import BackendProfile
 from netspec.diagnostics import Diagnostic
 from netspec.errors import BackendUnavailableError
 from netspec.loader import SourceMap
-from netspec.model import Network, SpikeTrains
+from netspec.model import Network, Projection, SpikeTrains
 
 _log = logging.getLogger("netspec")
 #: Connectors that pyNN.nest builds with NEST's own rules when given a NativeRNG.
@@ -204,6 +204,12 @@ class NestProfile(BackendProfile):
         if network.simulation.nest.get("native_connectors") is True:
             return NATIVE_CONNECTORS
         return frozenset()
+
+    def projection_helper(self, network: Network, projection: Projection) -> str | None:
+        """Every projection on NEST is built by netspec's exact fast path
+        (:mod:`netspec.backends.nest_exact`: PyNN's own network in array calls to NEST),
+        those with native connectors by NEST's own rules."""
+        return "netspec.backends.nest_exact"
 
     def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
         """Standard types that pyNN.nest does not implement or cannot build, initial values

@@ -47,7 +47,7 @@ _GATHERED = frozenset({"weight", "delay"})
 _DROPPED = ("tau_minus", "dendritic_delay_fraction", "w_min_always_zero_in_NEST")
 
 
-class _Deferred(Connector):
+class _Deferred(Connector):  # type: ignore[misc]
     """Stands in for the real connector while ``pyNN.nest.Projection`` initialises, so
     that the connections are made by :meth:`Projection._connect_exactly`."""
 

@@ -19,6 +19,8 @@ from neo.io import NixIO
 from pyNN.random import NumpyRNG, RandomDistribution
 from pyNN.utility.plotting import Figure, Panel
 
+from netspec.backends import nest_exact
+
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/cuba-dc-views')
 out.mkdir(parents=True, exist_ok=True)
 
@@ -80,7 +82,7 @@ watched = sim.Assembly(probe, inh, label='watched')
 
 # === projections ===
 # projections.exc_to_all (cuba_dc_views.yaml:77)
-exc_to_all = sim.Projection(
+exc_to_all = nest_exact.Projection(
     exc,
     cells,
     sim.FixedProbabilityConnector(
@@ -93,7 +95,7 @@ exc_to_all = sim.Projection(
     label='exc_to_all',
 )
 # projections.inh_to_all (cuba_dc_views.yaml:84)
-inh_to_all = sim.Projection(
+inh_to_all = nest_exact.Projection(
     inh,
     cells,
     sim.FixedProbabilityConnector(

@@ -17,6 +17,8 @@ from pyNN import space
 from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG
 
+from netspec.backends import nest_exact
+
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/grid-array-input')
 out.mkdir(parents=True, exist_ok=True)
 
@@ -110,7 +112,7 @@ clock = sim.Population(
 
 # === projections ===
 # projections.edge_to_sheet (grid_array_input.yaml:63)
-edge_to_sheet = sim.Projection(
+edge_to_sheet = nest_exact.Projection(
     edge,
     sheet,
     sim.DistanceDependentProbabilityConnector(d_expression='exp(-d / 20)', rng=rng),
@@ -119,7 +121,7 @@ edge_to_sheet = sim.Projection(
     label='edge_to_sheet',
 )
 # projections.replay_to_sheet (grid_array_input.yaml:68)
-replay_to_sheet = sim.Projection(
+replay_to_sheet = nest_exact.Projection(
     replay,
     sheet,
     sim.DistanceDependentProbabilityConnector(d_expression='d < 30', rng=rng),
@@ -128,7 +130,7 @@ replay_to_sheet = sim.Projection(
     label='replay_to_sheet',
 )
 # projections.clock_to_sheet (grid_array_input.yaml:73)
-clock_to_sheet = sim.Projection(
+clock_to_sheet = nest_exact.Projection(
     clock,
     sheet,
     sim.DistanceDependentProbabilityConnector(
@@ -140,7 +142,7 @@ clock_to_sheet = sim.Projection(
     label='clock_to_sheet',
 )
 # projections.lateral (grid_array_input.yaml:79)
-lateral = sim.Projection(
+lateral = nest_exact.Projection(
     sheet,
     sheet,
     sim.DistanceDependentProbabilityConnector(

@@ -14,6 +14,8 @@ from neo.io import NixIO
 from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG, RandomDistribution
 
+from netspec.backends import nest_exact
+
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/plasticity')
 out.mkdir(parents=True, exist_ok=True)
 
@@ -75,7 +77,7 @@ inputs_b = sim.PopulationView(inputs, slice(20, 40), label='inputs_b')
 
 # === projections ===
 # projections.stdp_additive (plasticity.yaml:77)
-stdp_additive = sim.Projection(
+stdp_additive = nest_exact.Projection(
     inputs_a,
     cells,
     sim.FixedNumberPreConnector(n=5, with_replacement=False, rng=rng),
@@ -94,7 +96,7 @@ stdp_additive = sim.Projection(
     label='stdp_additive',
 )
 # projections.stdp_multiplicative (plasticity.yaml:89)
-stdp_multiplicative = sim.Projection(
+stdp_multiplicative = nest_exact.Projection(
     inputs_b,
     cells,
     sim.FixedNumberPreConnector(n=5, rng=rng),
@@ -116,7 +118,7 @@ stdp_multiplicative = sim.Projection(
     label='stdp_multiplicative',
 )
 # projections.depressing (plasticity.yaml:102)
-depressing = sim.Projection(
+depressing = nest_exact.Projection(
     bursts,
     cells,
     sim.AllToAllConnector(),
@@ -131,7 +133,7 @@ depressing = sim.Projection(
     label='depressing',
 )
 # projections.facilitating (plasticity.yaml:109)
-facilitating = sim.Projection(
+facilitating = nest_exact.Projection(
     bursts,
     cells,
     sim.FromListConnector(

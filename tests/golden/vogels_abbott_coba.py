@@ -13,6 +13,8 @@ import pyNN.nest as sim
 from neo.io import NixIO
 from pyNN.random import NumpyRNG, RandomDistribution
 
+from netspec.backends import nest_exact
+
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/vogels-abbott-coba')
 out.mkdir(parents=True, exist_ok=True)
 
@@ -58,7 +60,7 @@ inh = sim.PopulationView(cells, slice(800, 1000), label='inh')
 
 # === projections ===
 # projections.exc_to_all (vogels_abbott_coba.yaml:70)
-exc_to_all = sim.Projection(
+exc_to_all = nest_exact.Projection(
     exc,
     cells,
     sim.FixedProbabilityConnector(p_connect=0.01, rng=rng),
@@ -67,7 +69,7 @@ exc_to_all = sim.Projection(
     label='exc_to_all',
 )
 # projections.inh_to_all (vogels_abbott_coba.yaml:76)
-inh_to_all = sim.Projection(
+inh_to_all = nest_exact.Projection(
     inh,
     cells,
     sim.FixedProbabilityConnector(p_connect=0.01, rng=rng),
@@ -76,7 +78,7 @@ inh_to_all = sim.Projection(
     label='inh_to_all',
 )
 # projections.stim_to_all (vogels_abbott_coba.yaml:82)
-stim_to_all = sim.Projection(
+stim_to_all = nest_exact.Projection(
     stim,
     cells,
     sim.FixedProbabilityConnector(p_connect=0.01, rng=rng),
