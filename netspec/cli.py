@@ -133,6 +133,18 @@ _set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
 _duration_option = click.option("--duration", default=None, metavar="TIME",
                                 help="Simulate this long instead of simulation.duration "
                                      "(a quantity: 200ms, '1.5 s').")
+_threads_option = click.option(
+    "--threads", type=click.IntRange(min=1), default=None, metavar="N",
+    help="NEST: threads per process (overrides simulation.backends.nest.threads).")
+
+
+def _threads(backend: str, threads: int | None) -> dict[str, Any]:
+    """The backend option for ``--threads``; a usage error on a backend without threads."""
+    if threads is None:
+        return {}
+    if backend != "nest":
+        raise UsageError(f"--threads applies to the nest backend, not to {backend}")
+    return {"threads": threads}
 
 
 @main.command()
@@ -144,16 +156,25 @@ _duration_option = click.option("--duration", default=None, metavar="TIME",
               help="Also report what this backend cannot run (all: every backend); "
                    "the default is the backend `run` uses, so a valid spec runs.")
 @_set_option
+@click.option("--estimate", is_flag=True,
+              help="Also print what each valid spec will cost on NEST: synapses per "
+                   "projection, memory, connections per virtual process; report what will "
+                   "not fit.")
+@_threads_option
 @_errors
 def validate(specs: tuple[Path, ...], fmt: str, backend: str,
-             sets: tuple[str, ...]) -> None:
+             sets: tuple[str, ...], estimate: bool, threads: int | None) -> None:
     """Check SPECS; report every problem as file:line:column (exit 0 valid, 1 invalid,
     2 unreadable or usage error). Never imports PyNN or a simulator."""
     from netspec.pipeline import check, parse_overrides
     from netspec.report import render
 
     overrides = parse_overrides(sets)
+    if (estimate or threads is not None) and backend not in ("nest", "all"):
+        raise UsageError(f"--estimate and --threads are about NEST, not {backend}")
+    nest = _nest_profile(threads) if estimate else None
     results: list[tuple[str, Any]] = []
+    estimates: list[tuple[str, Any]] = []
     unreadable = invalid = False
     for spec in specs:
         try:
@@ -162,12 +183,42 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str,
             results.append((str(spec), str(exc).split(": ", 1)[-1]))
             unreadable = True
             continue
-        results.append((str(spec), checked.diagnostics))
+        diagnostics = checked.diagnostics
+        if nest is not None and checked.ok and checked.network is not None:
+            cost = nest.estimate(checked.network)
+            estimates.append((str(spec), cost))
+            from netspec.estimate import problems
+            diagnostics = tuple(sorted({*diagnostics, *problems(checked.network, cost)}))
+            invalid |= any(d.severity == "error" for d in diagnostics)
+        results.append((str(spec), diagnostics))
         invalid |= not checked.ok
     output = render(results, fmt)
+    if estimates:
+        output = _with_estimates(output, estimates, fmt)
     if output:
         click.echo(output)
     sys.exit(EXIT_USAGE if unreadable else EXIT_INVALID if invalid else EXIT_OK)
+
+
+def _nest_profile(threads: int | None) -> Any:
+    from netspec.backends import profile
+    return profile("nest", _threads("nest", threads))
+
+
+def _with_estimates(report: str, estimates: list[tuple[str, Any]], fmt: str) -> str:
+    """The report with the estimate of each valid spec: a table each before the
+    diagnostics (text, github), or an ``estimate`` member of each file (json)."""
+    if fmt == "json":
+        import json
+        data = json.loads(report)
+        costs = dict(estimates)
+        for entry in data["files"]:
+            if entry["file"] in costs:
+                entry["estimate"] = costs[entry["file"]].as_dict()
+        return json.dumps(data, indent=2)
+    from netspec.estimate import table
+    tables = [f"{spec}: estimate on NEST\n{table(cost)}\n" for spec, cost in estimates]
+    return "\n".join([*tables, report])
 
 
 @main.command()
@@ -196,12 +247,13 @@ def validate(specs: tuple[Path, ...], fmt: str, backend: str,
 @click.option("--verbose", is_flag=True,
               help="Show the simulator's own messages (SpiNNaker: sPyNNaker's log and "
                    "progress bars, otherwise only in <out>/spinnaker/spinnaker.log).")
+@_threads_option
 @_errors
 def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
         duration: str | None, force: bool,
         virtual_board: bool | None, board_address: str | None, board_version: str | None,
         spalloc_server: str | None, boards: int | None, spalloc_machine: str | None,
-        progress: bool | None, verbose: bool) -> None:
+        progress: bool | None, verbose: bool, threads: int | None) -> None:
     """Run SPEC on a backend and write its exports; prints a summary table."""
     import warnings
 
@@ -218,6 +270,7 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
                                  ("spalloc_machine", spalloc_machine)) if v is not None}
     if verbose and backend == "spinnaker":
         options["verbose"] = True
+    options.update(_threads(backend, threads))
     from netspec.parallel import launcher_rank
     root = launcher_rank() == 0  # under mpirun, rank 0 alone reports
     show = sys.stderr.isatty() if progress is None else progress
@@ -248,16 +301,17 @@ def run(spec: Path, backend: str, out: Path | None, sets: tuple[str, ...],
 @_set_option
 @_duration_option
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@_threads_option
 @_errors
 def compile_(spec: Path, output: Path | None, backend: str, sets: tuple[str, ...],
-             duration: str | None, force: bool) -> None:
+             duration: str | None, force: bool, threads: int | None) -> None:
     """Print (or write) a standalone PyNN script that does what `netspec run` does.
     An existing -o file is replaced only with --force; the spec itself never is."""
     from netspec.emit import compile_file
     from netspec.pipeline import parse_overrides
 
     script = compile_file(spec, backend=backend, overrides=parse_overrides(sets),
-                          duration=duration)
+                          duration=duration, backend_options=_threads(backend, threads))
     if output is None:
         click.echo(script, nl=False)
     else:

@@ -96,6 +96,8 @@ CODES: dict[str, str] = {
     "NS604": "not available on NEST",
     "NS605": "SpiNNaker machine settings conflict",
     "NS606": "behaves differently on SpiNNaker (warning)",
+    "NS607": "more connections on one NEST virtual process than NEST can hold",
+    "NS608": "the network will not fit in this machine's memory",
     # NS7xx: running
     "NS701": "the simulator refused this object",
 }

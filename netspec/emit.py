@@ -39,13 +39,16 @@ _PRINTABLE = re.compile(r"[ -~]*\Z")
 
 def compile_file(path: str | Path, *, backend: str = "nest",
                  overrides: Mapping[str, Any] | None = None,
-                 duration: str | float | None = None) -> str:
+                 duration: str | float | None = None,
+                 backend_options: Mapping[str, Any] | None = None) -> str:
     """The script for the spec at ``path`` (raises :class:`SpecError` if invalid);
-    ``duration`` replaces ``simulation.duration``."""
+    ``duration`` replaces ``simulation.duration``; ``backend_options`` as for
+    :func:`netspec.run` (NEST: ``{"threads": 4}``)."""
     from netspec.backends import profile
     from netspec.pipeline import load
+    chosen = profile(backend, dict(backend_options or {}))
     network = load(path, overrides=overrides, backend=backend, duration=duration)
-    return emit(build_plan(network, profile(backend)))
+    return emit(build_plan(network, chosen))
 
 
 def emit(plan: Plan) -> str:

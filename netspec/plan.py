@@ -223,22 +223,29 @@ class _Planner:
         return candidate
 
     def connector_rng(self, connector: str, on_host: bool) -> tuple[tuple[str, Any], ...]:
+        if connector not in RNG_CONNECTORS:
+            return ()
         if connector in self.native:
             return (("rng", Sym("native_rng")),)
-        return self.rng(on_host) if connector in RNG_CONNECTORS else ()
+        return self.rng(on_host)
 
-    def rng(self, on_host: bool = False) -> tuple[tuple[str, Any], ...]:
+    def rng(self, on_host: bool = False, native: bool = False) -> tuple[tuple[str, Any], ...]:
         """``rng=rng`` where the backend takes the host RNG (``on_host``: the projection's
-        connector is one the backend draws on the host, see ``host_rng_connectors``)."""
+        connector is one the backend draws on the host, see ``host_rng_connectors``);
+        ``rng=native_rng`` for a projection built by the simulator's own rules."""
+        if native:
+            return (("rng", Sym("native_rng")),)
         return (("rng", Sym("rng")),) if self.profile.host_rng or on_host else ()
 
-    def value(self, value: Any, on_host: bool = False, listed: bool = False) -> Any:
+    def value(self, value: Any, on_host: bool = False, listed: bool = False,
+              native: bool = False) -> Any:
         """The plan expression of a resolved value (``listed``: a model parameter, which
-        the backend wants as a list when :attr:`Profile.parameter_arrays_as_lists`)."""
+        the backend wants as a list when :attr:`Profile.parameter_arrays_as_lists`;
+        ``native``: drawn by the simulator's RNG, for a projection built natively)."""
         if isinstance(value, RandomValue):
             return Call(Sym("RandomDistribution"), (Lit(value.distribution),),
                         (*((k, Lit(v)) for k, v in value.parameters.items()),
-                         *self.rng(on_host)))
+                         *self.rng(on_host, native)))
         if isinstance(value, SpikeTrains):
             trains = [Call(Sym("Sequence"), (self.array(t),))
                       if self.profile.spike_times_as_sequence else self.array(t)
@@ -286,8 +293,9 @@ class _Planner:
         for projection in network.projections.values():
             synapse = projection.synapse
             on_host = projection.connector.type in self.profile.host_rng_connectors
+            native = projection.connector.type in self.native
             kwargs: list[tuple[str, Any]] = [
-                (k, self.value(v, on_host)) for k, v in synapse.parameters.items()]
+                (k, self.value(v, on_host, native)) for k, v in synapse.parameters.items()]
             for rule, component in (("timing_dependence", synapse.timing_dependence),
                                     ("weight_dependence", synapse.weight_dependence)):
                 if component is not None:

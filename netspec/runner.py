@@ -30,7 +30,13 @@ from netspec.checks import (
     recorded_variables,
     stats_targets,
 )
-from netspec.errors import BackendUnavailableError, Interrupted, NetspecError, UsageError
+from netspec.errors import (
+    BackendUnavailableError,
+    Interrupted,
+    NetspecError,
+    SpecError,
+    UsageError,
+)
 from netspec.model import Export, Network, Population, as_data
 from netspec.pipeline import load
 from netspec.plan import Plan, build_plan
@@ -92,6 +98,9 @@ def execute_run(plan: Plan, profile: BackendProfile, out_dir: Path, *, force: bo
         raise UsageError(f"the {profile.name} backend runs in one process, not on "
                          f"{world.size} MPI processes; start netspec without mpirun")
     profile.check_processes(world.size)
+    refused = profile.preflight(network, world.size)  # before importing the simulator
+    if refused:
+        raise SpecError(refused)
     profile.prepare(network, out_dir)  # before staging: decides records_data (virtual board)
     exports = network.exports if profile.records_data else tuple(
         e for e in network.exports if e.format == "summary")

@@ -90,6 +90,12 @@ class BackendProfile:
         """What this backend cannot run, as located diagnostics."""
         return []
 
+    def preflight(self, network: Network, processes: int = 1) -> list[Diagnostic]:
+        """Why ``network`` cannot run on this backend as configured (on ``processes`` MPI
+        processes), found before the simulator is imported (NEST: memory and connections
+        per virtual process)."""
+        return []
+
     def prepare(self, network: Network, out_dir: Path) -> None:
         """Settle the backend's settings for ``network`` before outputs are staged (so that
         :attr:`records_data` is known); write nothing yet. Files the simulator needs are

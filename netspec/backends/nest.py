@@ -8,17 +8,27 @@ import re
 import warnings
 from contextlib import AbstractContextManager
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netspec.backends import BackendProfile
 from netspec.diagnostics import Diagnostic
-from netspec.errors import BackendUnavailableError
+from netspec.errors import BackendUnavailableError, UsageError
 from netspec.loader import SourceMap
 from netspec.model import Network, Projection, SpikeTrains
 
 _log = logging.getLogger("netspec")
-#: Connectors that pyNN.nest builds with NEST's own rules when given a NativeRNG.
-NATIVE_CONNECTORS = frozenset({"FixedProbabilityConnector"})
+if TYPE_CHECKING:
+    from netspec.estimate import Estimate
+
+#: Connectors NEST has a rule for, built by netspec.backends.nest_native with
+#: ``native_connectors: true`` (kept in step with nest_native.RULES by the tests).
+NATIVE_CONNECTORS = frozenset({
+    "AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
+    "FixedNumberPreConnector", "FixedNumberPostConnector", "FixedTotalNumberConnector"})
+#: Distributions NEST draws natively (nest_native.DISTRIBUTIONS).
+NATIVE_DISTRIBUTIONS = frozenset({
+    "uniform", "uniform_int", "normal", "normal_clipped", "normal_clipped_to_boundary",
+    "lognormal", "exponential"})
 
 #: PyNN standard types that pyNN.nest 0.13 does not implement (checked by tests/test_backends.py).
 UNAVAILABLE: dict[str, frozenset[str]] = {
@@ -197,18 +207,51 @@ class NestProfile(BackendProfile):
     install_extra = "nest"
     simulator_distribution = "nest-simulator"
 
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        super().__init__(options)
+        unknown = sorted(set(self.options) - {"threads"})
+        if unknown:
+            raise UsageError(f"unknown NEST option {unknown[0]!r}; allowed: threads")
+        threads = self.options.get("threads")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                    or threads < 1):
+            raise UsageError(f"--threads takes a whole number of at least 1, not {threads!r}")
+
+    def threads(self, network: Network) -> int:
+        """NEST's threads per process: ``--threads`` (the ``threads`` option) over the spec's
+        ``simulation.backends.nest.threads`` (default 1)."""
+        given = self.options.get("threads")
+        return int(given) if given is not None else int(network.simulation.nest.get("threads", 1))
+
+    def estimate(self, network: Network, processes: int = 1) -> Estimate:
+        """What ``network`` will cost on NEST with this profile's threads and ``processes``
+        MPI processes."""
+        from netspec.estimate import estimate
+        return estimate(network, threads=self.threads(network), processes=processes,
+                        native=self.native_connectors(network))
+
+    def preflight(self, network: Network, processes: int = 1) -> list[Diagnostic]:
+        """Refuse, before NEST is imported, a network that will not fit in memory or puts
+        more connections on one virtual process than NEST can hold."""
+        from netspec.estimate import problems
+        return problems(network, self.estimate(network, processes))
+
     def native_connectors(self, network: Network) -> frozenset[str]:
-        """With ``native_connectors: true``, FixedProbabilityConnector uses NEST's own
-        ``pairwise_bernoulli`` rule (a ``NativeRNG``): faster for large networks, but the
-        connections then depend on NEST's RNG, not on netspec's host RNG."""
+        """With ``native_connectors: true``, every connector NEST has a rule for
+        (:data:`NATIVE_CONNECTORS`) is built by that rule with NEST's RNG and
+        distributions (:mod:`netspec.backends.nest_native`): close to plain PyNEST in time
+        and memory, but the connections then come from NEST's RNG, not netspec's host
+        RNG."""
         if network.simulation.nest.get("native_connectors") is True:
             return NATIVE_CONNECTORS
         return frozenset()
 
     def projection_helper(self, network: Network, projection: Projection) -> str | None:
-        """Every projection on NEST is built by netspec's exact fast path
-        (:mod:`netspec.backends.nest_exact`: PyNN's own network in array calls to NEST),
-        those with native connectors by NEST's own rules."""
+        """Projections with native connectors are built by NEST's own rules
+        (:mod:`netspec.backends.nest_native`), every other one by netspec's exact fast
+        path (:mod:`netspec.backends.nest_exact`: PyNN's own network in array calls)."""
+        if projection.connector.type in self.native_connectors(network):
+            return "netspec.backends.nest_native"
         return "netspec.backends.nest_exact"
 
     def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
@@ -253,6 +296,8 @@ class NestProfile(BackendProfile):
                 found.append(source.diagnostic((*path, "type"), "NS604",
                                                f"{synapse.type} is not available on NEST: "
                                                f"{BROKEN['synapse'][synapse.type]}"))
+            if projection.connector.type in self.native_connectors(network):
+                found += _native_problems(projection, source)
             fraction = synapse.parameters.get("dendritic_delay_fraction")
             if synapse.type == "STDPMechanism" and isinstance(fraction, float | int) \
                     and fraction != 1:
@@ -364,9 +409,34 @@ class NestProfile(BackendProfile):
         """``sim.setup`` arguments: timing, threads, ``rng_seed`` and NEST's own options."""
         kwargs = super().setup_kwargs(network)
         options = network.simulation.nest
-        kwargs["threads"] = int(options.get("threads", 1))
+        kwargs["threads"] = self.threads(network)
         kwargs["rng_seed"] = network.simulation.seed
         for key in ("spike_precision", "verbosity"):
             if key in options:
                 kwargs[key] = options[key]
         return kwargs
+
+
+def _native_problems(projection: Projection, source: SourceMap) -> list[Diagnostic]:
+    """What NEST's native rules cannot build: distributions NEST does not draw, a random
+    number of connections, one value per connection."""
+    from netspec.model import ArrayValue, RandomValue
+    found = []
+    path = projection.origin.path
+    for name, value in projection.synapse.parameters.items():
+        where = (*path, "synapse", name)
+        if isinstance(value, RandomValue) and value.distribution not in NATIVE_DISTRIBUTIONS:
+            found.append(source.diagnostic(
+                where, "NS604", f"NEST cannot draw the {value.distribution} distribution with "
+                f"its native rules (native_connectors: true); it draws: "
+                f"{', '.join(sorted(NATIVE_DISTRIBUTIONS))}"))
+        elif isinstance(value, ArrayValue):
+            found.append(source.diagnostic(
+                where, "NS604", f"NEST's native rules take one fixed or random {name} for "
+                "the whole projection, not one value per connection"))
+    n = projection.connector.parameters.get("n")
+    if isinstance(n, RandomValue):
+        found.append(source.diagnostic(
+            (*path, "connector", "n"), "NS604", "NEST's native rules take a fixed number of "
+            "connections, not a random one (native_connectors: true)"))
+    return found

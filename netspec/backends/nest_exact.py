@@ -40,23 +40,23 @@ from pyNN.space import Space
 #: Random numbers drawn per block by the vectorised FixedProbabilityConnector.
 BLOCK_NUMBERS = 1 << 22
 #: Connections gathered before they are handed to NEST.
-FLUSH_CONNECTIONS = 1 << 24
+FLUSH_CONNECTIONS = 1 << 22
 #: Native NEST parameters the gathered path passes (other synapse types go through PyNN).
 _GATHERED = frozenset({"weight", "delay"})
 #: Parameters PyNN uses but does not pass to NEST.
 _DROPPED = ("tau_minus", "dendritic_delay_fraction", "w_min_always_zero_in_NEST")
 
 
-class _Deferred(Connector):  # type: ignore[misc]
+class Deferred(Connector):  # type: ignore[misc]
     """Stands in for the real connector while ``pyNN.nest.Projection`` initialises, so
-    that the connections are made by :meth:`Projection._connect_exactly`."""
+    that the projection's own ``_connect_with(connector)`` makes the connections."""
 
     def __init__(self, connector: Connector) -> None:
         super().__init__(safe=connector.safe)
         self.connector = connector
 
     def connect(self, projection: Any) -> None:
-        projection._connect_exactly(self.connector)
+        projection._connect_with(self.connector)
 
 
 class Projection(pynn_nest.Projection):  # type: ignore[misc]
@@ -73,12 +73,12 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
         self._gathered_count = 0
         self._gathering = False
         super().__init__(presynaptic_population, postsynaptic_population,
-                         _Deferred(connector), synapse_type, source, receptor_type, space,
+                         Deferred(connector), synapse_type, source, receptor_type, space,
                          label)
         self._connector = connector
 
     # ------------------------------------------------------------------ dispatch
-    def _connect_exactly(self, connector: Connector) -> None:
+    def _connect_with(self, connector: Connector) -> None:
         self._gathering = self._can_gather()
         try:
             if self._gathering and _vectorisable_fixed_probability(connector, self):

@@ -15,8 +15,7 @@ references to them), :mod:`.views`, :mod:`.projections`, :mod:`.stimuli`,
 """
 
 from netspec.resolve.network import resolve
-from netspec.resolve.populations import MAX_SIZE
 from netspec.resolve.projections import NOT_EXPRESSIBLE
 from netspec.resolve.simulation import DEFAULT_MAX_DELAY
 
-__all__ = ["DEFAULT_MAX_DELAY", "MAX_SIZE", "NOT_EXPRESSIBLE", "resolve"]
+__all__ = ["DEFAULT_MAX_DELAY", "NOT_EXPRESSIBLE", "resolve"]

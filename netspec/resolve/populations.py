@@ -11,9 +11,6 @@ from netspec.model import Component, Population, View, cell_types
 from netspec.resolve.context import Invalid
 from netspec.resolve.templates import Entry, Templates
 
-#: Largest population size accepted.
-MAX_SIZE = 10_000_000
-
 
 class Populations(Templates):
     """Resolves ``populations`` and looks up what names refer to."""
@@ -48,9 +45,10 @@ class Populations(Templates):
         try:
             size = int(self.number(raw.get("size"), (*path, "size"), None, "size",
                                    integer=True))
-            if size < 1 or size > MAX_SIZE:
-                self.report((*path, "size"), "NS106",
-                            f"size must be between 1 and {MAX_SIZE}, not {size}")
+            # no upper bound here: what a network costs is estimated before it is built
+            # (netspec/estimate.py), and run refuses what will not fit
+            if size < 1:
+                self.report((*path, "size"), "NS106", f"size must be at least 1, not {size}")
                 bad, size = True, None
         except Invalid:
             bad = True

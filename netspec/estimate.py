@@ -1,0 +1,313 @@
+"""Pre-flight estimate: what a network will cost on NEST, computed without building it.
+
+For every projection the expected number of synapses follows from its connector
+(``p * n_pre * n_post`` for FixedProbabilityConnector, ``n * n_post`` for
+FixedNumberPreConnector, the rows of a connection list, …); NEST's memory follows
+from the number of cells and synapses, with bytes per cell and per synapse
+measured on NEST 3.10 by ``benchmarks/calibrate_estimate.py`` (docs/scale.md);
+connections per virtual process follow from how NEST places connections: on the
+thread of their target cell, cells dealt round-robin over the virtual processes.
+
+:func:`problems` turns an estimate into diagnostics: a network that will not fit in
+the machine's memory, or that puts more connections of one synapse model on one
+virtual process than NEST can hold (134,217,726), is refused before NEST is
+imported, with the numbers and the fix. Nothing here imports PyNN or a simulator.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from netspec.diagnostics import Diagnostic
+from netspec.model import ArrayValue, Network, Projection, RandomValue
+
+#: NEST refuses more connections than this per virtual process and synapse model.
+NEST_MAX_CONNECTIONS_PER_VP = 134_217_726
+
+#: Resident memory of a netspec run beyond its cells and synapses: PyNN, NEST, Neo and the
+#: exports (bytes; measured: the seed network at n=10,000 peaks at 587 MiB).
+BASE_BYTES = 400 * 2**20
+#: Bytes per cell of a pyNN.nest Population (NEST node, PyNN's ID and NodeCollection).
+CELL_BYTES = 5_200
+#: Bytes per synapse on NEST 3.10 (after connecting, source table included), by the
+#: NEST model a PyNN synapse type becomes; PyNN's labelled copy (``*_lbl``, the default
+#: path) holds one more 8-byte field per synapse.
+SYNAPSE_BYTES = {"StaticSynapse": 42, "TsodyksMarkramSynapse": 94, "STDPMechanism": 110}
+#: Bytes per synapse for synapse types not measured (the largest measured).
+OTHER_SYNAPSE_BYTES = 110
+LABEL_BYTES = 8
+#: Headroom for NEST's growing buffers while it connects and prepares (measured: plain
+#: PyNEST's full-scale microcircuit peaks at 1.18x its synapse and cell memory).
+PEAK_FACTOR = 1.2
+#: Bytes per connection the exact path gathers before handing them to NEST (source,
+#: target, weight, delay), up to ``nest_exact.FLUSH_CONNECTIONS`` connections at once.
+GATHER_BYTES = 40
+GATHER_LIMIT = 1 << 22
+#: Spike sources on pyNN.nest are a generator and a parrot neuron per cell.
+SOURCE_NODES = 2
+
+
+@dataclass(frozen=True)
+class ProjectionEstimate:
+    """One projection: expected synapses, and whether that number is exact or an upper
+    bound (DistanceDependentProbabilityConnector: every pair)."""
+
+    name: str
+    connector: str
+    synapses: float
+    kind: str  # "expected", "exact" or "at most"
+    model: str  # the synapse model NEST counts its connections under
+    per_vp: float  # connections on the busiest virtual process
+    native: bool
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The whole network's estimate on NEST with ``processes`` x ``threads`` VPs."""
+
+    projections: tuple[ProjectionEstimate, ...]
+    cells: int
+    processes: int
+    threads: int
+    memory_bytes: float
+    available_bytes: int | None
+
+    @property
+    def virtual_processes(self) -> int:
+        """NEST's virtual processes (processes x threads)."""
+        return self.processes * self.threads
+
+    @property
+    def synapses(self) -> float:
+        """Expected synapses in total."""
+        return sum(p.synapses for p in self.projections)
+
+    def per_vp_by_model(self) -> dict[str, float]:
+        """Connections on the busiest virtual process, per synapse model."""
+        out: dict[str, float] = {}
+        for projection in self.projections:
+            out[projection.model] = out.get(projection.model, 0.0) + projection.per_vp
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "cells": self.cells, "synapses": self.synapses, "processes": self.processes,
+            "threads": self.threads, "virtual_processes": self.virtual_processes,
+            "memory_bytes": self.memory_bytes, "available_bytes": self.available_bytes,
+            "connections_per_vp_limit": NEST_MAX_CONNECTIONS_PER_VP,
+            "connections_per_vp": self.per_vp_by_model(),
+            "projections": {p.name: {"connector": p.connector, "synapses": p.synapses,
+                                     "kind": p.kind, "synapse_model": p.model,
+                                     "connections_per_vp": p.per_vp, "native": p.native}
+                            for p in self.projections},
+        }
+
+
+def estimate(network: Network, *, threads: int = 1, processes: int = 1,
+             native: frozenset[str] = frozenset(),
+             available_bytes: int | None = None) -> Estimate:
+    """The estimate of ``network`` on NEST. ``native`` names the connectors built with
+    NEST's own rules (one synapse model per projection, unlabelled); the others share
+    PyNN's labelled model per synapse type. ``available_bytes`` defaults to the machine's
+    available memory (None where it cannot be read)."""
+    vps = max(1, threads * processes)
+    rows: list[ProjectionEstimate] = []
+    synapse_bytes = 0.0
+    for projection in network.projections.values():
+        count, kind = expected_synapses(network, projection, {r.name: r for r in rows})
+        is_native = projection.connector.type in native
+        model = projection.name if is_native else synapse_model(projection)
+        post = network.size_of(projection.post)
+        per_vp = count * math.ceil(post / vps) / post
+        rows.append(ProjectionEstimate(projection.name, projection.connector.type, count,
+                                       kind, model, per_vp, is_native))
+        per = SYNAPSE_BYTES.get(projection.synapse.type, OTHER_SYNAPSE_BYTES)
+        synapse_bytes += count * (per if is_native else per + LABEL_BYTES)
+    cells = 0
+    for population in network.populations.values():
+        cells += population.size * (SOURCE_NODES if _is_source(population.cell_type) else 1)
+    largest = max((r.synapses for r in rows if not r.native), default=0.0)
+    gather = min(largest, GATHER_LIMIT) * GATHER_BYTES
+    # the processes share the cells and synapses; each has its own interpreter and buffers
+    memory = BASE_BYTES * processes + PEAK_FACTOR * (cells * CELL_BYTES + synapse_bytes) + gather
+    if available_bytes is None:
+        available_bytes = machine_available_bytes()
+    return Estimate(tuple(rows), cells, processes, threads, memory, available_bytes)
+
+
+def expected_synapses(network: Network, projection: Projection,
+                      earlier: Mapping[str, ProjectionEstimate]) -> tuple[float, str]:
+    """Expected number of synapses of ``projection`` and whether it is ``expected``,
+    ``exact`` or ``at most``."""
+    connector = projection.connector
+    parameters = connector.parameters
+    n_pre, n_post = network.size_of(projection.pre), network.size_of(projection.post)
+    same = projection.pre == projection.post
+    no_self = parameters.get("allow_self_connections") is False and same
+    pairs = n_pre * n_post - (min(n_pre, n_post) if no_self else 0)
+    kind = connector.type
+    if kind == "FixedProbabilityConnector":
+        return float(parameters["p_connect"]) * pairs, "expected"
+    if kind == "AllToAllConnector":
+        return float(pairs), "exact"
+    if kind == "OneToOneConnector":
+        return float(min(n_pre, n_post)), "exact"
+    if kind == "FixedNumberPreConnector":
+        return _mean(parameters["n"]) * n_post, _kind(parameters["n"])
+    if kind == "FixedNumberPostConnector":
+        return _mean(parameters["n"]) * n_pre, _kind(parameters["n"])
+    if kind == "FixedTotalNumberConnector":
+        return _mean(parameters["n"]), _kind(parameters["n"])
+    if kind in ("FromListConnector", "FromFileConnector"):
+        data = parameters.get("conn_list", parameters.get("file"))
+        return (float(len(data.data)) if isinstance(data, ArrayValue) else float(pairs),
+                "exact" if isinstance(data, ArrayValue) else "at most")
+    if kind == "ArrayConnector":
+        array = parameters["array"]
+        if isinstance(array, ArrayValue):
+            return float(np.count_nonzero(array.data)), "exact"
+    if kind == "CloneConnector":
+        reference = earlier.get(str(parameters["reference_projection"]))
+        if reference is not None:
+            return reference.synapses, reference.kind
+    if kind == "SmallWorldConnector":
+        return float(parameters.get("degree", n_pre)) * n_post, "expected"
+    return float(pairs), "at most"
+
+
+def synapse_model(projection: Projection) -> str:
+    """The NEST model PyNN connects ``projection`` with (one model per synapse type and,
+    for STDP, per pair of rules)."""
+    synapse = projection.synapse
+    parts = [synapse.type]
+    for rule in (synapse.timing_dependence, synapse.weight_dependence):
+        if rule is not None:
+            parts.append(rule.type)
+    return "/".join(parts)
+
+
+def problems(network: Network, result: Estimate) -> list[Diagnostic]:
+    """Why ``network`` cannot run as estimated: too many connections per virtual process
+    for one synapse model, or more memory than the machine has; located at
+    ``simulation``."""
+    origin = network.simulation.origin
+    file, line, column, path = ((origin.file, origin.line, origin.column, origin.path)
+                                if origin else (network.file, 0, 0, ("simulation",)))
+    found = []
+    for model, per_vp in result.per_vp_by_model().items():
+        if per_vp > NEST_MAX_CONNECTIONS_PER_VP:
+            needed = math.ceil(per_vp * result.virtual_processes / NEST_MAX_CONNECTIONS_PER_VP)
+            threads = math.ceil(needed / result.processes)
+            while _busiest(network, result, model, threads) > NEST_MAX_CONNECTIONS_PER_VP:
+                threads += 1
+            found.append(Diagnostic(
+                file, line, column, "NS607",
+                f"about {per_vp:,.0f} connections of synapse model {model} on one virtual "
+                f"process, more than NEST's limit of {NEST_MAX_CONNECTIONS_PER_VP:,} "
+                f"({result.virtual_processes} virtual process"
+                f"{'es' if result.virtual_processes != 1 else ''}); use --threads {threads} "
+                f"or more (or simulation.backends.nest.threads)", path))
+    if result.available_bytes is not None and result.memory_bytes > result.available_bytes:
+        found.append(Diagnostic(
+            file, line, column, "NS608",
+            f"the network needs about {_gib(result.memory_bytes)} of memory on NEST "
+            f"({result.cells:,} cells, {result.synapses:,.0f} synapses) but this machine has "
+            f"{_gib(result.available_bytes)} available; make it smaller (parameters, --set) "
+            "or run it on a larger machine", path))
+    return found
+
+
+def machine_available_bytes() -> int | None:
+    """Memory available to a new process (``MemAvailable`` of /proc/meminfo; elsewhere
+    the free physical pages), or None where neither can be read."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def table(result: Estimate) -> str:
+    """The estimate as a text table (``netspec validate --estimate``)."""
+    header = ("projection", "connector", "synapses", "", "per VP", "synapse model")
+    rows = [(p.name, p.connector, f"{p.synapses:,.0f}", p.kind, f"{p.per_vp:,.0f}",
+             p.model + (" (native)" if p.native else "")) for p in result.projections]
+    rows.append(("total", "", f"{result.synapses:,.0f}", "", "", ""))
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) if i in (0, 1, 3, 5) else str(c).rjust(w)
+                       for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+             for row in (header, *rows)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    per_model = result.per_vp_by_model()
+    busiest = max(per_model.values(), default=0.0)
+    available = _gib(result.available_bytes) if result.available_bytes is not None \
+        else "unknown"
+    lines += [
+        "",
+        f"cells (NEST nodes): {result.cells:,}",
+        f"virtual processes: {result.virtual_processes} ({result.processes} process x "
+        f"{result.threads} thread{'s' if result.threads != 1 else ''})",
+        f"busiest virtual process: {busiest:,.0f} connections of one synapse model "
+        f"(NEST's limit: {NEST_MAX_CONNECTIONS_PER_VP:,})",
+        f"memory on NEST: about {_gib(result.memory_bytes)} (available: {available})",
+    ]
+    return "\n".join(lines)
+
+
+def _busiest(network: Network, result: Estimate, model: str, threads: int) -> float:
+    vps = threads * result.processes
+    total = 0.0
+    for p in result.projections:
+        if p.model == model:
+            post = network.size_of(network.projections[p.name].post)
+            total += p.synapses * math.ceil(post / vps) / post
+    return total
+
+
+def _mean(value: Any) -> float:
+    if isinstance(value, RandomValue):
+        parameters = value.parameters
+        name = value.distribution
+        if name in ("normal", "normal_clipped", "normal_clipped_to_boundary", "lognormal",
+                    "vonmises") and "mu" in parameters:
+            return float(parameters["mu"]) if name != "lognormal" else math.exp(
+                parameters["mu"] + parameters.get("sigma", 0.0) ** 2 / 2)
+        if name in ("uniform", "uniform_int"):
+            return (float(parameters["low"]) + float(parameters["high"])) / 2
+        if name == "poisson":
+            return float(parameters["lambda_"])
+        if name == "binomial":
+            return float(parameters["n"]) * float(parameters["p"])
+        if name == "exponential":
+            return float(parameters["beta"])
+        if name == "gamma":
+            return float(parameters["k"]) * float(parameters["theta"])
+        return float("nan")
+    return float(value)
+
+
+def _kind(value: Any) -> str:
+    return "expected" if isinstance(value, RandomValue) else "exact"
+
+
+def _is_source(cell_type: str) -> bool:
+    from netspec import pynn_catalogue
+    model = pynn_catalogue.cell_type(cell_type)
+    return bool(model and model.spike_source)
+
+
+def _gib(value: float) -> str:
+    return f"{value / 2**30:.1f} GiB" if value >= 2**30 else f"{value / 2**20:.0f} MiB"
