@@ -1,8 +1,9 @@
 """Pre-flight estimate: what a network will cost on NEST, computed without building it.
 
 For every projection the expected number of synapses follows from its connector
-(``p * n_pre * n_post`` for FixedProbabilityConnector, ``n * n_post`` for
-FixedNumberPreConnector, the rows of a connection list, …); NEST's memory follows
+(:mod:`netspec.expected`: ``p * n_pre * n_post`` for FixedProbabilityConnector,
+``n * n_post`` for FixedNumberPreConnector, the rows of a connection list, …; all
+pairs where it cannot be known without building); NEST's memory follows
 from the number of cells and synapses, with bytes per cell and per synapse
 measured on NEST 3.10 by ``benchmarks/calibrate_estimate.py`` (docs/scale.md);
 connections per virtual process follow from how NEST places connections: on the
@@ -23,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from netspec import expected
 from netspec.diagnostics import Diagnostic
-from netspec.model import ArrayValue, Network, Projection, RandomValue
+from netspec.expected import Expected
+from netspec.model import Network, Projection
 
 #: NEST refuses more connections than this per virtual process and synapse model.
 NEST_MAX_CONNECTIONS_PER_VP = 134_217_726
@@ -120,9 +121,11 @@ def estimate(network: Network, *, threads: int = 1, processes: int = 1,
     available memory (None where it cannot be read)."""
     vps = max(1, threads * processes)
     rows: list[ProjectionEstimate] = []
+    counted: dict[str, Expected] = {}
     synapse_bytes = 0.0
     for projection in network.projections.values():
-        count, kind = expected_synapses(network, projection, {r.name: r for r in rows})
+        counted[projection.name], count, kind = expected_synapses(network, projection,
+                                                                  counted)
         is_native = projection.connector.type in native
         model = projection.name if is_native else synapse_model(projection)
         post = network.size_of(projection.post)
@@ -144,43 +147,15 @@ def estimate(network: Network, *, threads: int = 1, processes: int = 1,
 
 
 def expected_synapses(network: Network, projection: Projection,
-                      earlier: Mapping[str, ProjectionEstimate]) -> tuple[float, str]:
-    """Expected number of synapses of ``projection`` and whether it is ``expected``,
-    ``exact`` or ``at most``."""
-    connector = projection.connector
-    parameters = connector.parameters
-    n_pre, n_post = network.size_of(projection.pre), network.size_of(projection.post)
-    same = projection.pre == projection.post
-    no_self = parameters.get("allow_self_connections") is False and same
-    pairs = n_pre * n_post - (min(n_pre, n_post) if no_self else 0)
-    kind = connector.type
-    if kind == "FixedProbabilityConnector":
-        return float(parameters["p_connect"]) * pairs, "expected"
-    if kind == "AllToAllConnector":
-        return float(pairs), "exact"
-    if kind == "OneToOneConnector":
-        return float(min(n_pre, n_post)), "exact"
-    if kind == "FixedNumberPreConnector":
-        return _mean(parameters["n"]) * n_post, _kind(parameters["n"])
-    if kind == "FixedNumberPostConnector":
-        return _mean(parameters["n"]) * n_pre, _kind(parameters["n"])
-    if kind == "FixedTotalNumberConnector":
-        return _mean(parameters["n"]), _kind(parameters["n"])
-    if kind in ("FromListConnector", "FromFileConnector"):
-        data = parameters.get("conn_list", parameters.get("file"))
-        return (float(len(data.data)) if isinstance(data, ArrayValue) else float(pairs),
-                "exact" if isinstance(data, ArrayValue) else "at most")
-    if kind == "ArrayConnector":
-        array = parameters["array"]
-        if isinstance(array, ArrayValue):
-            return float(np.count_nonzero(array.data)), "exact"
-    if kind == "CloneConnector":
-        reference = earlier.get(str(parameters["reference_projection"]))
-        if reference is not None:
-            return reference.synapses, reference.kind
-    if kind == "SmallWorldConnector":
-        return float(parameters.get("degree", n_pre)) * n_post, "expected"
-    return float(pairs), "at most"
+                      earlier: Mapping[str, Expected]) -> tuple[Expected, float, str]:
+    """The expected synapses of ``projection`` (:mod:`netspec.expected`), the number the
+    estimate uses and whether it is ``exact``, ``expected`` or ``at most`` (all pairs,
+    where the count cannot be known without building)."""
+    found = expected.expected_synapses(network, projection, earlier)
+    if found.synapses is None or not math.isfinite(found.synapses):
+        pairs = float(network.size_of(projection.pre)) * network.size_of(projection.post)
+        return found, pairs, "at most"
+    return found, found.synapses, "exact" if found.exact else "expected"
 
 
 def synapse_model(projection: Projection) -> str:
@@ -275,32 +250,6 @@ def _busiest(network: Network, result: Estimate, model: str, threads: int) -> fl
             post = network.size_of(network.projections[p.name].post)
             total += p.synapses * math.ceil(post / vps) / post
     return total
-
-
-def _mean(value: Any) -> float:
-    if isinstance(value, RandomValue):
-        parameters = value.parameters
-        name = value.distribution
-        if name in ("normal", "normal_clipped", "normal_clipped_to_boundary", "lognormal",
-                    "vonmises") and "mu" in parameters:
-            return float(parameters["mu"]) if name != "lognormal" else math.exp(
-                parameters["mu"] + parameters.get("sigma", 0.0) ** 2 / 2)
-        if name in ("uniform", "uniform_int"):
-            return (float(parameters["low"]) + float(parameters["high"])) / 2
-        if name == "poisson":
-            return float(parameters["lambda_"])
-        if name == "binomial":
-            return float(parameters["n"]) * float(parameters["p"])
-        if name == "exponential":
-            return float(parameters["beta"])
-        if name == "gamma":
-            return float(parameters["k"]) * float(parameters["theta"])
-        return float("nan")
-    return float(value)
-
-
-def _kind(value: Any) -> str:
-    return "expected" if isinstance(value, RandomValue) else "exact"
 
 
 def _is_source(cell_type: str) -> bool:
