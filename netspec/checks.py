@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -274,12 +274,12 @@ def _connection_lists(network: Network, source: SourceMap) -> Iterator[Found]:
 
 def _delays(network: Network, source: SourceMap) -> Iterator[Found]:
     sim = network.simulation
-    for projection in network.projections.values():
-        synapse = projection.synapse
-        if "delay" not in synapse.parameters:
-            continue
-        delay = synapse.parameters["delay"]
-        path: SpecPath = (*projection.origin.path, "synapse", "delay")
+    delays: list[tuple[Any, SpecPath, Any]] = [
+        (p.synapse.parameters["delay"], (*p.origin.path, "synapse", "delay"), p.template)
+        for p in network.projections.values() if "delay" in p.synapse.parameters]
+    delays += [(s.parameters["delay"], (*s.origin.path, "delay"), s.template)  # PoissonInput
+               for s in network.stimuli.values() if "delay" in s.parameters]
+    for delay, path, template in delays:
         values: list[float] = []
         if isinstance(delay, float | int):
             values = [float(delay)]
@@ -288,16 +288,16 @@ def _delays(network: Network, source: SourceMap) -> Iterator[Found]:
                       if k in delay.parameters]
         for value in values:
             if value < sim.timestep - 1e-9 or value < sim.min_delay - 1e-9:
-                yield projection.template, source.diagnostic(
+                yield template, source.diagnostic(
                     path, "NS401", f"delay {value:g} ms is shorter than "
                     f"{'min_delay' if sim.min_delay > sim.timestep else 'the timestep'} "
                     f"({max(sim.min_delay, sim.timestep):g} ms)")
             elif value > sim.max_delay + 1e-9:
-                yield projection.template, source.diagnostic(
+                yield template, source.diagnostic(
                     path, "NS402", f"delay {value:g} ms is longer than max_delay "
                     f"({sim.max_delay:g} ms); raise simulation.max_delay")
             elif isinstance(delay, float | int) and not units.is_multiple(value, sim.timestep):
-                yield projection.template, source.diagnostic(
+                yield template, source.diagnostic(
                     path, "NS403", f"delay {value:g} ms is not a multiple of the timestep "
                     f"({sim.timestep:g} ms)")
 

@@ -28,6 +28,7 @@ from netspec import expected
 from netspec.diagnostics import Diagnostic
 from netspec.expected import Expected
 from netspec.model import Network, Projection
+from netspec.spike_inputs import POISSON_INPUT
 
 #: NEST refuses more connections than this per virtual process and synapse model.
 NEST_MAX_CONNECTIONS_PER_VP = 134_217_726
@@ -67,6 +68,7 @@ class ProjectionEstimate:
     model: str  # the synapse model NEST counts its connections under
     per_vp: float  # connections on the busiest virtual process
     native: bool
+    post_size: int  # cells the connections end on (NEST keeps them on their VPs)
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,16 @@ def estimate(network: Network, *, threads: int = 1, processes: int = 1,
         post = network.size_of(projection.post)
         per_vp = count * math.ceil(post / vps) / post
         rows.append(ProjectionEstimate(projection.name, projection.connector.type, count,
-                                       kind, model, per_vp, is_native))
+                                       kind, model, per_vp, is_native, post))
         per = SYNAPSE_BYTES.get(projection.synapse.type, OTHER_SYNAPSE_BYTES)
         synapse_bytes += count * (per if is_native else per + LABEL_BYTES)
+    for stimulus in network.stimuli.values():
+        if stimulus.type == POISSON_INPUT:  # one generator, a connection into each cell
+            count = float(network.size_of(stimulus.target))
+            rows.append(ProjectionEstimate(stimulus.name, POISSON_INPUT, count, "exact",
+                                           f"{stimulus.name} (static_synapse)",
+                                           math.ceil(count / vps), True, int(count)))
+            synapse_bytes += count * SYNAPSE_BYTES["StaticSynapse"]
     cells = 0
     for population in network.populations.values():
         cells += population.size * (SOURCE_NODES if _is_source(population.cell_type) else 1)
@@ -247,8 +256,7 @@ def _busiest(network: Network, result: Estimate, model: str, threads: int) -> fl
     total = 0.0
     for p in result.projections:
         if p.model == model:
-            post = network.size_of(network.projections[p.name].post)
-            total += p.synapses * math.ceil(post / vps) / post
+            total += p.synapses * math.ceil(p.post_size / vps) / p.post_size
     return total
 
 

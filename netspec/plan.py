@@ -35,6 +35,7 @@ from netspec.model import (
     Projection,
     RandomValue,
     SpikeTrains,
+    Stimulus,
     View,
 )
 
@@ -165,6 +166,7 @@ class Profile(Protocol):
     def setup_kwargs(self, network: Network) -> dict[str, Any]: ...
     def native_connectors(self, network: Network) -> frozenset[str]: ...
     def projection_helper(self, network: Network, projection: Projection) -> str | None: ...
+    def stimulus_helper(self, network: Network, stimulus: Stimulus) -> str | None: ...
     def population_kwargs(self, network: Network, population: Population,
                           index: int) -> dict[str, Any]: ...
     def model_parameters(self, network: Network, model: str,
@@ -318,7 +320,8 @@ class _Planner:
             source = self.name_for(stimulus.name)
             parameters = self.profile.model_parameters(self.network, stimulus.type,
                                                        stimulus.parameters)
-            self.steps.append(Step(Call(Sym(f"sim.{stimulus.type}"), (), tuple(
+            self.steps.append(Step(Call(self.helper_or_sim(
+                self.profile.stimulus_helper(network, stimulus), stimulus.type), (), tuple(
                 (k, self.value(v, listed=True)) for k, v in parameters.items())),
                 target=source, origin=stimulus.origin))
             self.steps.append(Step(Call(Attr(Sym(source), "inject_into"),
@@ -342,13 +345,17 @@ class _Planner:
     def projection_class(self, projection: Projection) -> Sym:
         """``sim.Projection``, or the ``Projection`` of the helper module the backend
         builds ``projection`` with (NEST: its exact fast path or its native rules)."""
-        module = self.profile.projection_helper(self.network, projection)
+        return self.helper_or_sim(self.profile.projection_helper(self.network, projection),
+                                  "Projection")
+
+    def helper_or_sim(self, module: str | None, name: str) -> Sym:
+        """``sim.<name>``, or ``<helper>.<name>`` from netspec's helper ``module``."""
         if module is None:
-            return Sym("sim.Projection")
+            return Sym(f"sim.{name}")
         alias = module.rpartition(".")[2]
         self.helpers[alias] = module
         self.used.add(alias)
-        return Sym(f"{alias}.Projection")
+        return Sym(f"{alias}.{name}")
 
     def population(self, population: Population, index: int) -> None:
         name = self.name_for(population.name)

@@ -18,7 +18,7 @@ from typing import Any
 from netspec.diagnostics import Diagnostic, did_you_mean
 from netspec.errors import BackendUnavailableError, UsageError
 from netspec.loader import SourceMap
-from netspec.model import Network, Population, Projection
+from netspec.model import Network, Population, Projection, Stimulus
 
 #: Backend name → "module:class" of its profile.
 BACKENDS: dict[str, str] = {
@@ -72,6 +72,11 @@ class BackendProfile:
     def projection_helper(self, network: Network, projection: Projection) -> str | None:
         """The netspec module whose ``Projection`` builds ``projection`` in place of the PyNN
         module's (same arguments), or None for PyNN's own."""
+        return None
+
+    def stimulus_helper(self, network: Network, stimulus: Stimulus) -> str | None:
+        """The netspec module that provides ``stimulus.type`` where the PyNN module does
+        not (NEST: ``PoissonInput``), or None for the PyNN module's own class."""
         return None
 
     def population_kwargs(self, network: Network, population: Population,

@@ -14,7 +14,7 @@ from netspec.backends import BackendProfile
 from netspec.diagnostics import Diagnostic
 from netspec.errors import BackendUnavailableError, UsageError
 from netspec.loader import SourceMap
-from netspec.model import Network, Projection, SpikeTrains
+from netspec.model import Network, Projection, SpikeTrains, Stimulus
 
 _log = logging.getLogger("netspec")
 if TYPE_CHECKING:
@@ -253,6 +253,12 @@ class NestProfile(BackendProfile):
         if projection.connector.type in self.native_connectors(network):
             return "netspec.backends.nest_native"
         return "netspec.backends.nest_exact"
+
+    def stimulus_helper(self, network: Network, stimulus: Stimulus) -> str | None:
+        """``PoissonInput`` (:mod:`netspec.spike_inputs`) is NEST's ``poisson_generator``
+        connected straight to the cells (:mod:`netspec.backends.nest_native`)."""
+        from netspec.spike_inputs import POISSON_INPUT
+        return "netspec.backends.nest_native" if stimulus.type == POISSON_INPUT else None
 
     def check(self, network: Network, source: SourceMap) -> list[Diagnostic]:
         """Standard types that pyNN.nest does not implement or cannot build, initial values

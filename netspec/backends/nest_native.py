@@ -188,3 +188,43 @@ def _count(n: Any) -> int:
     if isinstance(n, RandomDistribution):
         raise errors.ConnectionError("NEST's native rules take a fixed number of connections")
     return int(n)
+
+
+class PoissonInput:
+    """Independent Poisson spike trains, one per target cell, without parrot neurons.
+
+    ``PoissonInput(rate=8.0, weight=0.0878, delay=1.5).inject_into(cells)`` creates one
+    NEST ``poisson_generator`` and connects it to every cell of ``cells`` (NEST draws an
+    independent train for each target), through a ``static_synapse`` of ``weight`` (in
+    PyNN's units for the cells, as a projection's) and ``delay`` (default: min_delay) onto
+    ``receptor_type``. The spikes depend on NEST's kernel RNG (``rng_seed``) and on the
+    number of virtual processes. See :mod:`netspec.spike_inputs`.
+    """
+
+    def __init__(self, rate: float, weight: float, delay: float | None = None,
+                 start: float = 0.0, stop: float | None = None,
+                 receptor_type: str = "excitatory") -> None:
+        self.rate, self.weight, self.delay = float(rate), float(weight), delay
+        self.start, self.stop, self.receptor_type = float(start), stop, receptor_type
+        self.generator: Any = None
+
+    def inject_into(self, cells: Any) -> None:
+        """Connect the generator to every cell of a population, view or assembly."""
+        params: dict[str, float] = {"rate": self.rate, "start": self.start}
+        if self.stop is not None:
+            params["stop"] = float(self.stop)
+        self.generator = nest.Create("poisson_generator", params=params)
+        celltype = cells.celltype if hasattr(cells, "celltype") else \
+            cells.populations[0].celltype
+        weight = self.weight * 1000.0  # PyNN's weight translation: nA → pA, µS → nS
+        if self.receptor_type == "inhibitory" and celltype.conductance_based:
+            weight = -weight  # NEST wants negative inhibitory conductances
+        scale = getattr(celltype, "receptor_scale", None)
+        if scale is not None:
+            weight *= scale
+        delay = self.delay if self.delay is not None else pynn_nest.get_min_delay()
+        syn: dict[str, Any] = {"synapse_model": "static_synapse", "weight": weight,
+                               "delay": float(delay)}
+        if not celltype.standard_receptor_type:
+            syn["receptor_type"] = celltype.get_receptor_type(self.receptor_type)
+        nest.Connect(self.generator, cells.node_collection, "all_to_all", syn)
