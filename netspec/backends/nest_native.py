@@ -67,6 +67,8 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
         rule = connection_rule(connector)
         model = self._own_model()
         syn: dict[str, Any] = {"synapse_model": model}
+        if self.nest_synapse_label is not None:
+            syn["synapse_label"] = self.nest_synapse_label
         for name, value in self._random_parameters().items():
             syn[name] = value
         celltype = getattr(self.post, "celltype", None)
@@ -76,7 +78,10 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
             nest.Connect(self.pre.node_collection, self.post.node_collection, rule, syn)
         except nest.NESTError as err:
             raise errors.ConnectionError(f"{err} (NEST rule {rule['rule']})") from err
-        self.connection_count = int(nest.GetDefaults(model, "num_connections"))
+        if self.nest_synapse_label is None:
+            self.connection_count = int(nest.GetDefaults(model, "num_connections"))
+        else:
+            self.connection_count = -1  # unknown without reading connections back
         self._sources = {int(i) for i in self.pre.all_cells}
         self._connections = None
         self._simulator.state.stale_connection_cache = True
@@ -96,7 +101,10 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
             defaults["weight"] = defaults["weight"] * self._weight_factor()
         if isinstance(self.synapse_type, TsodyksMarkramSynapse):
             defaults["tau_psc"] = self._tau_psc()
-        nest.CopyModel(base, model, make_sli_compatible(defaults))
+        try:
+            nest.CopyModel(base, model, make_sli_compatible(defaults))
+        except nest.NESTError:  # NEST holds a few hundred synapse models at most: share
+            return str(self.nest_synapse_model)  # PyNN's labelled one, as PyNN does
         self.nest_synapse_model = model
         self.nest_synapse_label = None  # the model alone identifies the connections
         return model
