@@ -53,6 +53,7 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
     module's docstring); ``connection_count`` holds its number of connections."""
 
     nest_synapse_label: Any
+    nest_synapse_model: Any
 
     def __init__(self, presynaptic_population: Any, postsynaptic_population: Any,
                  connector: Any, synapse_type: Any = None, source: Any = None,
