@@ -20,7 +20,8 @@ netspec: "1"
 name: native-rules
 simulation:
   timestep: 0.1 ms
-  duration: 200 ms
+  duration: 100 ms
+  min_delay: 1 ms     # threads meet every millisecond, not every step (a loaded machine)
   seed: 31
   backends: {nest: {native_connectors: true}}
 populations:
@@ -37,7 +38,7 @@ projections:
         synapse: {type: StaticSynapse,
                   weight: {distribution: normal_clipped, mu: 0.004, sigma: 0.002, low: 0.001,
                            high: 0.006},
-                  delay: {distribution: uniform, low: 0.5, high: 2.0}}}
+                  delay: {distribution: uniform, low: 1.0, high: 2.0}}}
   e_i: {pre: e, post: i, connector: {type: FixedTotalNumberConnector, n: 1000},
         synapse: {type: StaticSynapse, weight: 0.004, delay: 1 ms}}
   i_e: {pre: i, post: e, connector: {type: FixedNumberPostConnector, n: 30},
@@ -80,7 +81,7 @@ def test_emitted_script_names_the_native_path(tmp_path: Path) -> None:
 
 
 def test_distributions_nest_cannot_draw_are_refused(tmp_path: Path) -> None:
-    text = SPEC.replace("{distribution: uniform, low: 0.5, high: 2.0}",
+    text = SPEC.replace("{distribution: uniform, low: 1.0, high: 2.0}",
                         "{distribution: gamma, k: 2.0, theta: 0.5}")
     found = netspec.validate(_spec(tmp_path, text), backend="nest")
     assert [d.code for d in found] == ["NS604"]
@@ -113,7 +114,7 @@ def test_native_network_has_the_expected_connections(tmp_path: Path) -> None:
     assert 0.035 * 200 * 199 < e_e < 0.065 * 200 * 199
     low, high = out["weights"]  # normal_clipped in [1, 6] nS, drawn by NEST
     assert 1.0 <= low < high <= 6.0
-    assert 0.5 <= out["delays"][0] < out["delays"][1] <= 2.0
+    assert 1.0 <= out["delays"][0] < out["delays"][1] <= 2.0
     assert out["spikes"] > 0
 
 
@@ -128,8 +129,29 @@ def test_same_spec_seed_and_virtual_processes_give_the_same_spikes(tmp_path: Pat
         runs.append((tmp_path / f"r{k}" / "e.pkl").read_bytes())
         manifest = json.loads((tmp_path / f"r{k}" / "manifest.json").read_text())
         assert manifest["parallel"] == {"processes": 1, "threads": 2, "virtual_processes": 2}
+        assert manifest["projections"]["e_i"] == "native: fixed_total_number"
+        assert manifest["projections"]["e_e"] == "native: pairwise_bernoulli"
     neo = pytest.importorskip("neo")
     a, b = (neo.io.PickleIO(str(tmp_path / f"r{k}" / "e.pkl")).read_block() for k in range(2))
+    trains_a = [list(t.magnitude) for t in a.segments[0].spiketrains]
+    trains_b = [list(t.magnitude) for t in b.segments[0].spiketrains]
+    assert trains_a == trains_b and sum(map(len, trains_a)) > 0
+
+
+@needs_nest
+@pytest.mark.slow
+def test_compiled_script_builds_the_same_native_network(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    script = tmp_path / "script.py"
+    done = netspec_cli("compile", str(spec), "--threads", "2", "-o", str(script))
+    assert done.returncode == 0, done.stderr
+    run_python(script.read_text().replace("sys.argv[1] if len(sys.argv) > 1 else ", "")
+               .replace("'results/native-rules'", repr(str(tmp_path / "script_out"))))
+    done = netspec_cli("run", str(spec), "--threads", "2", "--out", str(tmp_path / "run_out"))
+    assert done.returncode == 0, done.stderr
+    neo = pytest.importorskip("neo")
+    a, b = (neo.io.PickleIO(str(tmp_path / f / "e.pkl")).read_block()
+            for f in ("script_out", "run_out"))
     trains_a = [list(t.magnitude) for t in a.segments[0].spiketrains]
     trains_b = [list(t.magnitude) for t in b.segments[0].spiketrains]
     assert trains_a == trains_b and sum(map(len, trains_a)) > 0

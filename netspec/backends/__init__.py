@@ -74,6 +74,10 @@ class BackendProfile:
         module's (same arguments), or None for PyNN's own."""
         return None
 
+    def projection_paths(self, network: Network) -> dict[str, str]:
+        """How each projection is built, for the manifest (NEST: exact or native)."""
+        return {}
+
     def stimulus_helper(self, network: Network, stimulus: Stimulus) -> str | None:
         """The netspec module that provides ``stimulus.type`` where the PyNN module does
         not (NEST: ``PoissonInput``), or None for the PyNN module's own class."""

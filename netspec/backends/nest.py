@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 NATIVE_CONNECTORS = frozenset({
     "AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
     "FixedNumberPreConnector", "FixedNumberPostConnector", "FixedTotalNumberConnector"})
+#: The NEST rule of each native connector (nest_native.connection_rule).
+NEST_RULES = {"AllToAllConnector": "all_to_all", "OneToOneConnector": "one_to_one",
+              "FixedProbabilityConnector": "pairwise_bernoulli",
+              "FixedNumberPreConnector": "fixed_indegree",
+              "FixedNumberPostConnector": "fixed_outdegree",
+              "FixedTotalNumberConnector": "fixed_total_number"}
 #: Distributions NEST draws natively (nest_native.DISTRIBUTIONS).
 NATIVE_DISTRIBUTIONS = frozenset({
     "uniform", "uniform_int", "normal", "normal_clipped", "normal_clipped_to_boundary",
@@ -254,6 +260,13 @@ class NestProfile(BackendProfile):
             return "netspec.backends.nest_native"
         return "netspec.backends.nest_exact"
 
+    def projection_paths(self, network: Network) -> dict[str, str]:
+        """``exact`` (PyNN's network from the host NumpyRNG, connected in array calls) or
+        ``native: <NEST rule>`` (NEST's rule and kernel RNG) for each projection."""
+        native = self.native_connectors(network)
+        return {name: f"native: {NEST_RULES[p.connector.type]}" if p.connector.type in native
+                else "exact" for name, p in network.projections.items()}
+
     def stimulus_helper(self, network: Network, stimulus: Stimulus) -> str | None:
         """``PoissonInput`` (:mod:`netspec.spike_inputs`) is NEST's ``poisson_generator``
         connected straight to the cells (:mod:`netspec.backends.nest_native`)."""
@@ -364,11 +377,15 @@ class NestProfile(BackendProfile):
         return [*self._notes, *shared]
 
     def connection_count(self, projection: Any) -> int | None:
-        """NEST's connections of ``projection`` (PyNN's cached ``nest_connections``, which
+        """NEST's connections of ``projection``: counted while netspec's exact and native
+        paths connect; otherwise PyNN's cached ``nest_connections`` (which
         ``get()`` reuses; ``size()`` would ask NEST for every connection of the post cell
         model instead: 5x slower)."""
         if projection._simulator.state.num_processes > 1:
             return int(projection.size(gather=True))
+        known = getattr(projection, "connection_count", -1)  # netspec's build paths count
+        if known >= 0:  # as they connect: nothing is read back from NEST
+            return int(known)
         return len(projection.nest_connections)
 
     def check_processes(self, size: int) -> None:

@@ -69,6 +69,8 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
                  connector: Connector, synapse_type: Any = None, source: Any = None,
                  receptor_type: Any = None, space: Space = Space(),  # noqa: B008 (PyNN's own)
                  label: str | None = None) -> None:
+        #: Connections made (PyNN's own connect included), known without asking NEST.
+        self.connection_count = 0
         self._gathered: list[tuple[np.ndarray, int, dict[str, Any]]] = []
         self._gathered_count = 0
         self._gathering = False
@@ -103,6 +105,7 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
                             location_selector: Any = None, **connection_parameters: Any) -> None:
         """Gather one post-synaptic cell's connections (PyNN calls this once per cell)."""
         if not self._gathering:
+            self.connection_count += len(presynaptic_indices)
             super()._convergent_connect(presynaptic_indices, postsynaptic_index,
                                         location_selector=location_selector,
                                         **connection_parameters)
@@ -162,6 +165,7 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
             from pyNN import errors
             raise errors.ConnectionError(f"{err} (synapse model '{self.nest_synapse_model}')"
                                          ) from err
+        self.connection_count += len(source_ids)
         self._sources.update(np.unique(source_ids).tolist())
         self._connections = None
         self._simulator.state.stale_connection_cache = True
