@@ -155,6 +155,8 @@ def main() -> int:
     parser.add_argument("--no-microcircuit", action="store_true")
     parser.add_argument("--full-scale", action="store_true",
                         help="also the full-scale microcircuit (about 15 GiB per process)")
+    parser.add_argument("--large-scale", type=float, default=1.0, metavar="S",
+                        help="N_scaling = K_scaling of --full-scale (default 1)")
     args = parser.parse_args()
     print(f"command: python benchmarks/bench_scale.py {' '.join(sys.argv[1:])}".rstrip())
     with tempfile.TemporaryDirectory() as name:
@@ -186,8 +188,9 @@ def main() -> int:
                 ok = abs(ours - reference[i]) <= max(0.15, 0.1 * reference[i])
                 print(f"| {name} | {reference[i]:.3f} | {theirs:.3f} | {ours:.3f} | {ok} |")
         if args.full_scale:
-            rows = [microcircuit(1.0, 4, "pynest", tmp, True)]
-            _micro_table(rows, "microcircuit full scale, 4 threads, build only")
+            rows = [microcircuit(args.large_scale, 4, "pynest", tmp, True)]
+            _micro_table(rows, f"microcircuit at scale {args.large_scale:g}, 4 threads, "
+                               "build only")
     return 0
 
 

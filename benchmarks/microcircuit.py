@@ -180,7 +180,8 @@ def spec_text() -> str:
         f"  max_delay: {MAX_DELAY} ms",
         f"  seed: {SEED}",
         "  backends:",
-        "    nest: {native_connectors: true}",
+        "    nest: {native_connectors: true, spike_precision: on_grid}"
+        "   # iaf_psc_exp, as NEST's example",
         "",
         "populations:",
     ]
