@@ -215,6 +215,7 @@ class NestProfile(BackendProfile):
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
+        self._notes: list[str] = []
         unknown = sorted(set(self.options) - {"threads"})
         if unknown:
             raise UsageError(f"unknown NEST option {unknown[0]!r}; allowed: threads")
@@ -335,10 +336,6 @@ class NestProfile(BackendProfile):
 
     #: PyNN's one logger gets one filter per process.
     _filter: _QuietPyNN | None = None
-
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self._notes: list[str] = []
 
     def import_sim(self) -> ModuleType:
         """``pyNN.nest``, without NEST's start-up banner or PyNN's extension-build output
