@@ -221,8 +221,11 @@ def _simulate(profile: BackendProfile, sim: Any, network: Network,
     every rank after the same chunk."""
     duration, dt = network.simulation.duration, network.simulation.timestep
     total = round(duration / dt)
-    chunk = max(1, min(total // 100, round(FIRST_CHUNK_MS / dt))) if profile.chunked_run \
-        else total  # SpiNNaker: every sim.run is a whole map-load-run-extract cycle
+    # chunks are whole min_delay slices: NEST with several threads gives other spikes when a
+    # run stops inside a slice (measured), and chunk lengths follow the wall clock
+    piece = max(1, round(network.simulation.min_delay / dt))
+    chunk = _slices(max(1, min(total // 100, round(FIRST_CHUNK_MS / dt))), piece) \
+        if profile.chunked_run else total  # SpiNNaker: each sim.run is a whole cycle
     done = 0
     if progress is not None:
         progress(0.0, duration)
@@ -239,12 +242,13 @@ def _simulate(profile: BackendProfile, sim: Any, network: Network,
                     started = time.perf_counter()
                     profile.advance(sim, round(steps * dt, 9), first=False)
                     done += steps
-                    chunk = _lockstep(world, _next_chunk(
-                        steps, time.perf_counter() - started, total))
+                    chunk = _slices(_lockstep(world, _next_chunk(
+                        steps, time.perf_counter() - started, total)), piece)
                     if progress is not None:
                         progress(done * dt, duration)
             break
-        chunk = _lockstep(world, _next_chunk(steps, time.perf_counter() - started, total))
+        chunk = _slices(_lockstep(world, _next_chunk(steps, time.perf_counter() - started,
+                                                     total)), piece)
         if progress is not None:
             progress(done * dt, duration)
 
@@ -337,6 +341,11 @@ def _signals_held() -> Iterator[None]:
     if arrived:
         what = "terminated (SIGTERM)" if arrived[0] == signal.SIGTERM else "interrupted"
         raise Interrupted(f"{what} after the outputs were published", arrived[0])
+
+
+def _slices(chunk: int, piece: int) -> int:
+    """``chunk`` steps rounded down to whole slices of ``piece`` steps (at least one)."""
+    return max(piece, chunk // piece * piece)
 
 
 def _next_chunk(steps: int, seconds: float, total: int) -> int:
