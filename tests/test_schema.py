@@ -252,7 +252,7 @@ MESSAGES: list[tuple[str, str]] = [
      'netspec must be "1", not the number 1; quote it: netspec: "1"'),
     (HEAD + CELLS + "stimuli:\n  kick: {type: DCsource, target: cells, amplitude: 1}\n",
      "unknown value 'DCsource' for stimuli.kick.type (did you mean 'DCSource'?); "
-     "allowed: ACSource, DCSource, NoisyCurrentSource, StepCurrentSource"),
+     "allowed: ACSource, DCSource, NoisyCurrentSource, PoissonInput, StepCurrentSource"),
     ('netspec: "1"\nname: My Net\nsimulation: {timestep: 0.1, duration: 10}\n' + CELLS,
      "name 'My Net' is not a slug: use lowercase letters, digits, '_' and '-', "
      "starting with a letter or a digit (did you mean 'my-net'?)"),
