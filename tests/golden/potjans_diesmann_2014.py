@@ -14,6 +14,8 @@ import numpy as np
 import pyNN.nest as sim
 from pyNN.random import NumpyRNG, RandomDistribution
 
+from netspec.backends import nest_exact
+
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/potjans_diesmann_2014')
 out.mkdir(parents=True, exist_ok=True)
 
@@ -234,7 +236,7 @@ bg_l6i = sim.Population(
 
 # === projections ===
 # projections.recurrent[post=l23e, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l23e = sim.Projection(
+l23e_to_l23e = nest_exact.Projection(
     l23e,
     l23e,
     sim.FixedTotalNumberConnector(
@@ -265,7 +267,7 @@ l23e_to_l23e = sim.Projection(
     label='l23e_to_l23e',
 )
 # projections.recurrent[post=l23e, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l23e = sim.Projection(
+l23i_to_l23e = nest_exact.Projection(
     l23i,
     l23e,
     sim.FixedTotalNumberConnector(
@@ -296,7 +298,7 @@ l23i_to_l23e = sim.Projection(
     label='l23i_to_l23e',
 )
 # projections.recurrent[post=l23e, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l23e = sim.Projection(
+l4e_to_l23e = nest_exact.Projection(
     l4e,
     l23e,
     sim.FixedTotalNumberConnector(
@@ -327,7 +329,7 @@ l4e_to_l23e = sim.Projection(
     label='l4e_to_l23e',
 )
 # projections.recurrent[post=l23e, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l23e = sim.Projection(
+l4i_to_l23e = nest_exact.Projection(
     l4i,
     l23e,
     sim.FixedTotalNumberConnector(
@@ -358,7 +360,7 @@ l4i_to_l23e = sim.Projection(
     label='l4i_to_l23e',
 )
 # projections.recurrent[post=l23e, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l23e = sim.Projection(
+l5e_to_l23e = nest_exact.Projection(
     l5e,
     l23e,
     sim.FixedTotalNumberConnector(
@@ -389,7 +391,7 @@ l5e_to_l23e = sim.Projection(
     label='l5e_to_l23e',
 )
 # projections.recurrent[post=l23e, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l23e = sim.Projection(
+l6e_to_l23e = nest_exact.Projection(
     l6e,
     l23e,
     sim.FixedTotalNumberConnector(
@@ -420,7 +422,7 @@ l6e_to_l23e = sim.Projection(
     label='l6e_to_l23e',
 )
 # projections.recurrent[post=l23i, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l23i = sim.Projection(
+l23e_to_l23i = nest_exact.Projection(
     l23e,
     l23i,
     sim.FixedTotalNumberConnector(
@@ -451,7 +453,7 @@ l23e_to_l23i = sim.Projection(
     label='l23e_to_l23i',
 )
 # projections.recurrent[post=l23i, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l23i = sim.Projection(
+l23i_to_l23i = nest_exact.Projection(
     l23i,
     l23i,
     sim.FixedTotalNumberConnector(
@@ -482,7 +484,7 @@ l23i_to_l23i = sim.Projection(
     label='l23i_to_l23i',
 )
 # projections.recurrent[post=l23i, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l23i = sim.Projection(
+l4e_to_l23i = nest_exact.Projection(
     l4e,
     l23i,
     sim.FixedTotalNumberConnector(
@@ -513,7 +515,7 @@ l4e_to_l23i = sim.Projection(
     label='l4e_to_l23i',
 )
 # projections.recurrent[post=l23i, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l23i = sim.Projection(
+l4i_to_l23i = nest_exact.Projection(
     l4i,
     l23i,
     sim.FixedTotalNumberConnector(
@@ -544,7 +546,7 @@ l4i_to_l23i = sim.Projection(
     label='l4i_to_l23i',
 )
 # projections.recurrent[post=l23i, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l23i = sim.Projection(
+l5e_to_l23i = nest_exact.Projection(
     l5e,
     l23i,
     sim.FixedTotalNumberConnector(
@@ -575,7 +577,7 @@ l5e_to_l23i = sim.Projection(
     label='l5e_to_l23i',
 )
 # projections.recurrent[post=l23i, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l23i = sim.Projection(
+l6e_to_l23i = nest_exact.Projection(
     l6e,
     l23i,
     sim.FixedTotalNumberConnector(
@@ -606,7 +608,7 @@ l6e_to_l23i = sim.Projection(
     label='l6e_to_l23i',
 )
 # projections.recurrent[post=l4e, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l4e = sim.Projection(
+l23e_to_l4e = nest_exact.Projection(
     l23e,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -637,7 +639,7 @@ l23e_to_l4e = sim.Projection(
     label='l23e_to_l4e',
 )
 # projections.recurrent[post=l4e, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l4e = sim.Projection(
+l23i_to_l4e = nest_exact.Projection(
     l23i,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -668,7 +670,7 @@ l23i_to_l4e = sim.Projection(
     label='l23i_to_l4e',
 )
 # projections.recurrent[post=l4e, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l4e = sim.Projection(
+l4e_to_l4e = nest_exact.Projection(
     l4e,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -699,7 +701,7 @@ l4e_to_l4e = sim.Projection(
     label='l4e_to_l4e',
 )
 # projections.recurrent[post=l4e, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l4e = sim.Projection(
+l4i_to_l4e = nest_exact.Projection(
     l4i,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -730,7 +732,7 @@ l4i_to_l4e = sim.Projection(
     label='l4i_to_l4e',
 )
 # projections.recurrent[post=l4e, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l4e = sim.Projection(
+l5e_to_l4e = nest_exact.Projection(
     l5e,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -761,7 +763,7 @@ l5e_to_l4e = sim.Projection(
     label='l5e_to_l4e',
 )
 # projections.recurrent[post=l4e, pre=l5i] (potjans_diesmann_2014.yaml:167)
-l5i_to_l4e = sim.Projection(
+l5i_to_l4e = nest_exact.Projection(
     l5i,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -792,7 +794,7 @@ l5i_to_l4e = sim.Projection(
     label='l5i_to_l4e',
 )
 # projections.recurrent[post=l4e, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l4e = sim.Projection(
+l6e_to_l4e = nest_exact.Projection(
     l6e,
     l4e,
     sim.FixedTotalNumberConnector(
@@ -823,7 +825,7 @@ l6e_to_l4e = sim.Projection(
     label='l6e_to_l4e',
 )
 # projections.recurrent[post=l4i, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l4i = sim.Projection(
+l23e_to_l4i = nest_exact.Projection(
     l23e,
     l4i,
     sim.FixedTotalNumberConnector(
@@ -854,7 +856,7 @@ l23e_to_l4i = sim.Projection(
     label='l23e_to_l4i',
 )
 # projections.recurrent[post=l4i, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l4i = sim.Projection(
+l23i_to_l4i = nest_exact.Projection(
     l23i,
     l4i,
     sim.FixedTotalNumberConnector(
@@ -885,7 +887,7 @@ l23i_to_l4i = sim.Projection(
     label='l23i_to_l4i',
 )
 # projections.recurrent[post=l4i, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l4i = sim.Projection(
+l4e_to_l4i = nest_exact.Projection(
     l4e,
     l4i,
     sim.FixedTotalNumberConnector(
@@ -916,7 +918,7 @@ l4e_to_l4i = sim.Projection(
     label='l4e_to_l4i',
 )
 # projections.recurrent[post=l4i, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l4i = sim.Projection(
+l4i_to_l4i = nest_exact.Projection(
     l4i,
     l4i,
     sim.FixedTotalNumberConnector(
@@ -947,7 +949,7 @@ l4i_to_l4i = sim.Projection(
     label='l4i_to_l4i',
 )
 # projections.recurrent[post=l4i, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l4i = sim.Projection(
+l5e_to_l4i = nest_exact.Projection(
     l5e,
     l4i,
     sim.FixedTotalNumberConnector(
@@ -978,7 +980,7 @@ l5e_to_l4i = sim.Projection(
     label='l5e_to_l4i',
 )
 # projections.recurrent[post=l4i, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l4i = sim.Projection(
+l6e_to_l4i = nest_exact.Projection(
     l6e,
     l4i,
     sim.FixedTotalNumberConnector(
@@ -1009,7 +1011,7 @@ l6e_to_l4i = sim.Projection(
     label='l6e_to_l4i',
 )
 # projections.recurrent[post=l5e, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l5e = sim.Projection(
+l23e_to_l5e = nest_exact.Projection(
     l23e,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1040,7 +1042,7 @@ l23e_to_l5e = sim.Projection(
     label='l23e_to_l5e',
 )
 # projections.recurrent[post=l5e, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l5e = sim.Projection(
+l23i_to_l5e = nest_exact.Projection(
     l23i,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1071,7 +1073,7 @@ l23i_to_l5e = sim.Projection(
     label='l23i_to_l5e',
 )
 # projections.recurrent[post=l5e, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l5e = sim.Projection(
+l4e_to_l5e = nest_exact.Projection(
     l4e,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1102,7 +1104,7 @@ l4e_to_l5e = sim.Projection(
     label='l4e_to_l5e',
 )
 # projections.recurrent[post=l5e, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l5e = sim.Projection(
+l4i_to_l5e = nest_exact.Projection(
     l4i,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1133,7 +1135,7 @@ l4i_to_l5e = sim.Projection(
     label='l4i_to_l5e',
 )
 # projections.recurrent[post=l5e, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l5e = sim.Projection(
+l5e_to_l5e = nest_exact.Projection(
     l5e,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1164,7 +1166,7 @@ l5e_to_l5e = sim.Projection(
     label='l5e_to_l5e',
 )
 # projections.recurrent[post=l5e, pre=l5i] (potjans_diesmann_2014.yaml:167)
-l5i_to_l5e = sim.Projection(
+l5i_to_l5e = nest_exact.Projection(
     l5i,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1195,7 +1197,7 @@ l5i_to_l5e = sim.Projection(
     label='l5i_to_l5e',
 )
 # projections.recurrent[post=l5e, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l5e = sim.Projection(
+l6e_to_l5e = nest_exact.Projection(
     l6e,
     l5e,
     sim.FixedTotalNumberConnector(
@@ -1226,7 +1228,7 @@ l6e_to_l5e = sim.Projection(
     label='l6e_to_l5e',
 )
 # projections.recurrent[post=l5i, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l5i = sim.Projection(
+l23e_to_l5i = nest_exact.Projection(
     l23e,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1257,7 +1259,7 @@ l23e_to_l5i = sim.Projection(
     label='l23e_to_l5i',
 )
 # projections.recurrent[post=l5i, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l5i = sim.Projection(
+l23i_to_l5i = nest_exact.Projection(
     l23i,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1288,7 +1290,7 @@ l23i_to_l5i = sim.Projection(
     label='l23i_to_l5i',
 )
 # projections.recurrent[post=l5i, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l5i = sim.Projection(
+l4e_to_l5i = nest_exact.Projection(
     l4e,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1319,7 +1321,7 @@ l4e_to_l5i = sim.Projection(
     label='l4e_to_l5i',
 )
 # projections.recurrent[post=l5i, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l5i = sim.Projection(
+l4i_to_l5i = nest_exact.Projection(
     l4i,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1350,7 +1352,7 @@ l4i_to_l5i = sim.Projection(
     label='l4i_to_l5i',
 )
 # projections.recurrent[post=l5i, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l5i = sim.Projection(
+l5e_to_l5i = nest_exact.Projection(
     l5e,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1381,7 +1383,7 @@ l5e_to_l5i = sim.Projection(
     label='l5e_to_l5i',
 )
 # projections.recurrent[post=l5i, pre=l5i] (potjans_diesmann_2014.yaml:167)
-l5i_to_l5i = sim.Projection(
+l5i_to_l5i = nest_exact.Projection(
     l5i,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1412,7 +1414,7 @@ l5i_to_l5i = sim.Projection(
     label='l5i_to_l5i',
 )
 # projections.recurrent[post=l5i, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l5i = sim.Projection(
+l6e_to_l5i = nest_exact.Projection(
     l6e,
     l5i,
     sim.FixedTotalNumberConnector(
@@ -1443,7 +1445,7 @@ l6e_to_l5i = sim.Projection(
     label='l6e_to_l5i',
 )
 # projections.recurrent[post=l6e, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l6e = sim.Projection(
+l23e_to_l6e = nest_exact.Projection(
     l23e,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1474,7 +1476,7 @@ l23e_to_l6e = sim.Projection(
     label='l23e_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l6e = sim.Projection(
+l23i_to_l6e = nest_exact.Projection(
     l23i,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1505,7 +1507,7 @@ l23i_to_l6e = sim.Projection(
     label='l23i_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l6e = sim.Projection(
+l4e_to_l6e = nest_exact.Projection(
     l4e,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1536,7 +1538,7 @@ l4e_to_l6e = sim.Projection(
     label='l4e_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l6e = sim.Projection(
+l4i_to_l6e = nest_exact.Projection(
     l4i,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1567,7 +1569,7 @@ l4i_to_l6e = sim.Projection(
     label='l4i_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l6e = sim.Projection(
+l5e_to_l6e = nest_exact.Projection(
     l5e,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1598,7 +1600,7 @@ l5e_to_l6e = sim.Projection(
     label='l5e_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l5i] (potjans_diesmann_2014.yaml:167)
-l5i_to_l6e = sim.Projection(
+l5i_to_l6e = nest_exact.Projection(
     l5i,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1629,7 +1631,7 @@ l5i_to_l6e = sim.Projection(
     label='l5i_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l6e = sim.Projection(
+l6e_to_l6e = nest_exact.Projection(
     l6e,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1660,7 +1662,7 @@ l6e_to_l6e = sim.Projection(
     label='l6e_to_l6e',
 )
 # projections.recurrent[post=l6e, pre=l6i] (potjans_diesmann_2014.yaml:167)
-l6i_to_l6e = sim.Projection(
+l6i_to_l6e = nest_exact.Projection(
     l6i,
     l6e,
     sim.FixedTotalNumberConnector(
@@ -1691,7 +1693,7 @@ l6i_to_l6e = sim.Projection(
     label='l6i_to_l6e',
 )
 # projections.recurrent[post=l6i, pre=l23e] (potjans_diesmann_2014.yaml:167)
-l23e_to_l6i = sim.Projection(
+l23e_to_l6i = nest_exact.Projection(
     l23e,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1722,7 +1724,7 @@ l23e_to_l6i = sim.Projection(
     label='l23e_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l23i] (potjans_diesmann_2014.yaml:167)
-l23i_to_l6i = sim.Projection(
+l23i_to_l6i = nest_exact.Projection(
     l23i,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1753,7 +1755,7 @@ l23i_to_l6i = sim.Projection(
     label='l23i_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l4e] (potjans_diesmann_2014.yaml:167)
-l4e_to_l6i = sim.Projection(
+l4e_to_l6i = nest_exact.Projection(
     l4e,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1784,7 +1786,7 @@ l4e_to_l6i = sim.Projection(
     label='l4e_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l4i] (potjans_diesmann_2014.yaml:167)
-l4i_to_l6i = sim.Projection(
+l4i_to_l6i = nest_exact.Projection(
     l4i,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1815,7 +1817,7 @@ l4i_to_l6i = sim.Projection(
     label='l4i_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l5e] (potjans_diesmann_2014.yaml:167)
-l5e_to_l6i = sim.Projection(
+l5e_to_l6i = nest_exact.Projection(
     l5e,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1846,7 +1848,7 @@ l5e_to_l6i = sim.Projection(
     label='l5e_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l5i] (potjans_diesmann_2014.yaml:167)
-l5i_to_l6i = sim.Projection(
+l5i_to_l6i = nest_exact.Projection(
     l5i,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1877,7 +1879,7 @@ l5i_to_l6i = sim.Projection(
     label='l5i_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l6e] (potjans_diesmann_2014.yaml:167)
-l6e_to_l6i = sim.Projection(
+l6e_to_l6i = nest_exact.Projection(
     l6e,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1908,7 +1910,7 @@ l6e_to_l6i = sim.Projection(
     label='l6e_to_l6i',
 )
 # projections.recurrent[post=l6i, pre=l6i] (potjans_diesmann_2014.yaml:167)
-l6i_to_l6i = sim.Projection(
+l6i_to_l6i = nest_exact.Projection(
     l6i,
     l6i,
     sim.FixedTotalNumberConnector(
@@ -1939,7 +1941,7 @@ l6i_to_l6i = sim.Projection(
     label='l6i_to_l6i',
 )
 # projections.background_input[pop=l23e] (potjans_diesmann_2014.yaml:202)
-bg_to_l23e = sim.Projection(
+bg_to_l23e = nest_exact.Projection(
     bg_l23e,
     l23e,
     sim.OneToOneConnector(),
@@ -1948,7 +1950,7 @@ bg_to_l23e = sim.Projection(
     label='bg_to_l23e',
 )
 # projections.background_input[pop=l23i] (potjans_diesmann_2014.yaml:202)
-bg_to_l23i = sim.Projection(
+bg_to_l23i = nest_exact.Projection(
     bg_l23i,
     l23i,
     sim.OneToOneConnector(),
@@ -1957,7 +1959,7 @@ bg_to_l23i = sim.Projection(
     label='bg_to_l23i',
 )
 # projections.background_input[pop=l4e] (potjans_diesmann_2014.yaml:202)
-bg_to_l4e = sim.Projection(
+bg_to_l4e = nest_exact.Projection(
     bg_l4e,
     l4e,
     sim.OneToOneConnector(),
@@ -1966,7 +1968,7 @@ bg_to_l4e = sim.Projection(
     label='bg_to_l4e',
 )
 # projections.background_input[pop=l4i] (potjans_diesmann_2014.yaml:202)
-bg_to_l4i = sim.Projection(
+bg_to_l4i = nest_exact.Projection(
     bg_l4i,
     l4i,
     sim.OneToOneConnector(),
@@ -1975,7 +1977,7 @@ bg_to_l4i = sim.Projection(
     label='bg_to_l4i',
 )
 # projections.background_input[pop=l5e] (potjans_diesmann_2014.yaml:202)
-bg_to_l5e = sim.Projection(
+bg_to_l5e = nest_exact.Projection(
     bg_l5e,
     l5e,
     sim.OneToOneConnector(),
@@ -1984,7 +1986,7 @@ bg_to_l5e = sim.Projection(
     label='bg_to_l5e',
 )
 # projections.background_input[pop=l5i] (potjans_diesmann_2014.yaml:202)
-bg_to_l5i = sim.Projection(
+bg_to_l5i = nest_exact.Projection(
     bg_l5i,
     l5i,
     sim.OneToOneConnector(),
@@ -1993,7 +1995,7 @@ bg_to_l5i = sim.Projection(
     label='bg_to_l5i',
 )
 # projections.background_input[pop=l6e] (potjans_diesmann_2014.yaml:202)
-bg_to_l6e = sim.Projection(
+bg_to_l6e = nest_exact.Projection(
     bg_l6e,
     l6e,
     sim.OneToOneConnector(),
@@ -2002,7 +2004,7 @@ bg_to_l6e = sim.Projection(
     label='bg_to_l6e',
 )
 # projections.background_input[pop=l6i] (potjans_diesmann_2014.yaml:202)
-bg_to_l6i = sim.Projection(
+bg_to_l6i = nest_exact.Projection(
     bg_l6i,
     l6i,
     sim.OneToOneConnector(),
