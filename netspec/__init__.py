@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from netspec.errors import (
+    AnalysisUnavailableError,
     BackendConfigError,
     BackendUnavailableError,
     Interrupted,
@@ -22,6 +23,7 @@ from netspec.errors import (
     NotAnOutputError,
     OutputError,
     OutputExistsError,
+    RunFolderError,
     SimulationError,
     SpecError,
     SpecFileError,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnalysisUnavailableError",
     "BackendConfigError",
     "BackendUnavailableError",
     "Interrupted",
@@ -48,6 +51,7 @@ __all__ = [
     "NotAnOutputError",
     "OutputError",
     "OutputExistsError",
+    "RunFolderError",
     "SimulationError",
     "SpecError",
     "SpecFileError",
