@@ -180,6 +180,9 @@ class Profile(Protocol):
 SCRIPT_NAMES = frozenset({
     "sim", "np", "rng", "native_rng", "RandomDistribution", "NumpyRNG", "Sequence", "space",
     "sys", "json", "csv", "h5py", "Path", "NixIO", "SORTING", "out", "io", "h5", "group",
+    # the plot export's imports, and the aliases of netspec's NEST helper modules (a spec
+    # object bound first to one of these would shadow the module the script imports)
+    "matplotlib", "pq", "AnalogSignal", "Figure", "Panel", "nest_exact", "nest_native",
 })
 
 #: Every name a spec object's variable must avoid: Python's keywords (``class``), soft
@@ -297,7 +300,7 @@ class _Planner:
             on_host = projection.connector.type in self.profile.host_rng_connectors
             native = projection.connector.type in self.native
             kwargs: list[tuple[str, Any]] = [
-                (k, self.value(v, on_host, native)) for k, v in synapse.parameters.items()]
+                (k, self.value(v, on_host, native=native)) for k, v in synapse.parameters.items()]
             for rule, component in (("timing_dependence", synapse.timing_dependence),
                                     ("weight_dependence", synapse.weight_dependence)):
                 if component is not None:
