@@ -378,7 +378,11 @@ def _validate_bounded(spec: Path) -> tuple[subprocess.CompletedProcess[str], flo
             "try:\n"
             "    main(['validate', sys.argv[1]])\n"
             "finally:\n"
-            "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "    # VmHWM belongs to this process's own memory map; ru_maxrss would carry\n"
+            "    # over the peak of the (large) test process that started it\n"
+            "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+            "    peak = (int(hwm[0].split()[1]) if hwm else\n"
+            "            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024\n"
             "    print(f'peak {peak}', file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code, str(spec)], capture_output=True,
                           text=True, timeout=120, check=False)

@@ -3,6 +3,7 @@ populations and views (their sizes, cells and cell types)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from netspec import pynn_catalogue as catalogue
@@ -11,6 +12,10 @@ from netspec.model import Component, Population, View, cell_types
 from netspec.resolve.context import Invalid
 from netspec.resolve.templates import Entry, Templates
 
+#: Most cells of one population. Validation keeps per-cell index arrays (views,
+#: recordings, expected counts), so this bounds its memory on untrusted specs; the
+#: pre-flight estimate (netspec validate --estimate) says what a network costs to build.
+MAX_CELLS = 100_000_000
 
 class Populations(Templates):
     """Resolves ``populations`` and looks up what names refer to."""
@@ -47,8 +52,10 @@ class Populations(Templates):
                                    integer=True))
             # no upper bound here: what a network costs is estimated before it is built
             # (netspec/estimate.py), and run refuses what will not fit
-            if size < 1:
-                self.report((*path, "size"), "NS106", f"size must be at least 1, not {size}")
+            if size < 1 or size > MAX_CELLS:
+                self.report((*path, "size"), "NS106",
+                            f"size must be between 1 and {MAX_CELLS:,} cells, not {size:,} "
+                            "(netspec checks every cell of a population while validating)")
                 bad, size = True, None
         except Invalid:
             bad = True
@@ -109,9 +116,9 @@ class Populations(Templates):
         assert isinstance(view, View)
         return view.population
 
-    def indices_of(self, name: str) -> list[int]:
+    def indices_of(self, name: str) -> Sequence[int]:
         if name in self.populations:
-            return list(range(self.populations[name].size))
+            return range(self.populations[name].size)  # lazy: populations may be huge
         view = self.views[name]
         assert isinstance(view, View)
         return list(view.indices)

@@ -3,6 +3,7 @@ views, and assemblies."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from netspec.diagnostics import SpecPath
@@ -102,7 +103,7 @@ class Views(Populations):
         raise Invalid
 
     def selection(self, raw: dict[str, Any], path: SpecPath,
-                  size: int, parent: str) -> tuple[str, tuple[Any, ...], list[int]]:
+                  size: int, parent: str) -> tuple[str, tuple[Any, ...], Sequence[int]]:
         if "slice" in raw:
             items = raw["slice"]
             numbers = [self.number(v, (*path, "slice", i), None, "slice bound", integer=True)
@@ -117,7 +118,7 @@ class Views(Populations):
                             f"slice [{start}, {stop}] is outside the {size} cells of "
                             f"'{parent}' (need 0 ≤ start ≤ stop ≤ {size})")
                 raise Invalid
-            return "slice", (start, stop, step), list(range(start, stop, step))
+            return "slice", (start, stop, step), range(start, stop, step)
         if "indices" in raw:
             chosen = [int(self.number(v, (*path, "indices", i), None, "index", integer=True))
                       for i, v in enumerate(raw["indices"])]
