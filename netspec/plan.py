@@ -283,8 +283,8 @@ class _Planner:
         if self.native:
             setup.append(Step(Call(Sym("sim.NativeRNG"), (), (("seed", Lit(sim.seed)),)),
                               target="native_rng",
-                              comment="simulation.backends.nest.native_connectors: NEST's own "
-                                      "connection rules (faster; not reproducible elsewhere)"))
+                              comment="native_connectors: NEST's own connection rules and RNG "
+                                      "(not the host RNG's network)"))
         if self.profile.host_rng or any(p.connector.type in self.profile.host_rng_connectors
                                         for p in network.projections.values()):
             setup.append(Step(Call(Sym("NumpyRNG"), (), (("seed", Lit(sim.seed)),

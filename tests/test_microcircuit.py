@@ -3,7 +3,8 @@
 The spec's derived numbers (population sizes, synapse counts, weights, DC input,
 background rates) are checked against the reference's formulas computed here with
 numpy; a scaled-down run reproduces a hand-written, unrolled PyNN script of the same
-model spike for spike; and validating it stays cheap.
+model spike for spike (nest_native=false); its NEST realisation is NEST's example's at full
+scale; and validating it stays cheap.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def reference(N_scaling: float, K_scaling: float, poisson_input: bool = True) ->
 
 @pytest.mark.parametrize("overrides", [
     {}, {"N_scaling": 0.02, "K_scaling": 0.05}, {"K_scaling": 1}, {"poisson_input": False},
-], ids=["default", "smaller", "full-in-degree", "dc-input"])
+    {"nest_native": False}, {"nest_native": False, "poisson_input": False},
+], ids=["default", "smaller", "full-in-degree", "dc-input", "pynn", "pynn-dc-input"])
 def test_derived_numbers_are_the_reference_numbers(overrides: dict[str, Any]) -> None:
     network = netspec.load(SPEC, overrides=overrides)
     n = overrides.get("N_scaling", 0.1)
@@ -92,14 +94,24 @@ def test_derived_numbers_are_the_reference_numbers(overrides: dict[str, Any]) ->
         assert population.parameters["cm"] == 0.25
         v = population.initial_values["v"]
         assert isinstance(v, RandomValue) and v.distribution == "normal"
+        native = overrides.get("nest_native", True)
         background = network.populations.get(f"bg_{post}")
-        if poisson:
-            assert background is not None
+        stimulus = network.stimuli.get(f"bg_{post}")
+        if poisson and native:  # NEST's poisson_generator, straight to the cells
+            assert background is None and stimulus is not None
+            assert stimulus.type == "PoissonInput" and stimulus.target == post
+            assert stimulus.parameters["rate"] == pytest.approx(8.0 * ref["ext"][i])
+            assert stimulus.parameters["weight"] == pytest.approx(ref["W_ext"] / 1000,
+                                                                  rel=1e-12)
+            assert stimulus.parameters["delay"] == 1.5
+        elif poisson:  # PyNN's: a SpikeSourcePoisson per cell, one-to-one
+            assert background is not None and stimulus is None
             assert background.parameters["rate"] == pytest.approx(8.0 * ref["ext"][i])
             w_ext = network.projections[f"bg_to_{post}"].synapse.parameters["weight"]
             assert w_ext == pytest.approx(ref["W_ext"] / 1000, rel=1e-12)
         else:
-            assert background is None and f"bg_to_{post}" not in network.projections
+            assert background is None and stimulus is None
+            assert f"bg_to_{post}" not in network.projections
         for j, pre in enumerate(POPS):
             name = f"{pre}_to_{post}"
             if ref["synapses"][i][j] == 0 and name not in network.projections:
@@ -125,6 +137,37 @@ def test_derived_numbers_are_the_reference_numbers(overrides: dict[str, Any]) ->
     # the zero entries of the table are the only pairs left out
     recurrent = [p for p in network.projections if "_to_" in p and not p.startswith("bg_")]
     assert len(recurrent) == 55
+
+
+def test_nest_realises_it_natively_by_default() -> None:
+    """The spec asks for NEST's realisation (native rules, iaf_psc_exp, PoissonInput);
+    nest_native=false gives PyNN's network (host RNG on every projection)."""
+    from netspec.backends import profile as backend_profile
+    network = netspec.load(SPEC)
+    profile = backend_profile("nest")
+    assert network.simulation.nest == {"native_connectors": True, "spike_precision": "on_grid"}
+    paths = profile.projection_paths(network)
+    assert paths and set(paths.values()) == {"native: fixed_total_number"}
+    exact = netspec.load(SPEC, overrides={"nest_native": False})
+    assert exact.simulation.nest["native_connectors"] is False
+    assert set(profile.projection_paths(exact).values()) == {"exact"}
+    assert not exact.stimuli and len(exact.populations) == 16
+
+
+def test_full_scale_estimate_is_nest_example() -> None:
+    """At full scale the spec has NEST's example's 77,169 cells and 298,880,968 recurrent
+    synapses, and fits this kind of machine on 4 threads (one synapse model per native
+    projection keeps even one thread under NEST's per-process limit)."""
+    from netspec.estimate import estimate, problems
+    network = netspec.load(SPEC, overrides={"N_scaling": 1, "K_scaling": 1})
+    native = frozenset({"FixedTotalNumberConnector"})
+    result = estimate(network, threads=4, native=native, available_bytes=10**12)
+    recurrent = sum(p.synapses for p in result.projections if p.connector != "PoissonInput")
+    assert recurrent == 298_880_968
+    assert sum(p.size for p in network.populations.values()) == 77_169
+    assert problems(network, result) == []
+    assert problems(network, estimate(network, threads=1, native=native,
+                                      available_bytes=10**12)) == []
 
 
 def test_population_order_and_duration() -> None:
@@ -155,8 +198,8 @@ def test_validating_it_is_cheap() -> None:
 
 #: The reference's numbers computed with Python floats in the order the spec writes its
 #: formulas (which is the order of [NEST]'s code, with sums from left to right): a
-#: hand-written script of the same model, which precise (off-grid) spike times compare
-#: to the last bit.
+#: hand-written script of the same model (PyNN's realisation: nest_native=false), whose
+#: spike times compare to the last bit.
 HAND = REFERENCE + """
 import json, math, sys
 import pyNN.nest as sim
@@ -183,7 +226,8 @@ d = dict(sizes=[round(n[i] * N_scaling) for i in range(8)],
              * sum(psp(i, j) * psc * (K_full[i][j] / n[i]) * float(rates[j]) for j in range(8))
              + 0.001 * ts * (1 - math.sqrt(K_scaling)) * (psc_ext * int(K_ext[i]) * 8.0)
              for i in range(8)])
-sim.setup(timestep=0.1, min_delay=0.1, max_delay=10.0, threads=1, rng_seed=55)
+sim.setup(timestep=0.1, min_delay=0.1, max_delay=10.0, threads=1, rng_seed=55,
+          spike_precision='on_grid')
 rng = NumpyRNG(seed=55, parallel_safe=True)
 cells = []
 for i, name in enumerate(names):
@@ -247,7 +291,7 @@ def test_a_scaled_down_run_matches_hand_written_pynn(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = netspec_cli("run", str(SPEC), "--out", str(out), "--no-progress",
                        "--set", "N_scaling=0.01", "--set", "K_scaling=0.02",
-                       "--set", "t_sim=100 ms")
+                       "--set", "t_sim=100 ms", "--set", "nest_native=false")
     assert done.returncode == 0, done.stderr
     ours = json.loads(run_python(READ_SONATA.format(path=str(out / "spikes.h5"))))
     assert sorted(ours) == sorted(POPS)

@@ -16,6 +16,12 @@ from netspec.resolve.values import Values
 #: PyNN's default max_delay (ms), used when the spec gives none.
 DEFAULT_MAX_DELAY = 10.0
 
+#: The NEST options with a fixed set of values that an expression may give (so that a
+#: parameter, and --set, can choose), and those values; the schema checks literal values.
+NEST_CHOICES: dict[str, tuple[Any, ...]] = {
+    "native_connectors": (True, False),
+}
+
 
 class SimulationSection(Values):
     """Resolves ``simulation``."""
@@ -79,6 +85,7 @@ class SimulationSection(Values):
         backends: dict[str, Any] = raw["backends"] if isinstance(raw.get("backends"),
                                                                  dict) else {}
         nest = self.backend_options(backends.get("nest"), (*path, "backends", "nest"))
+        self.check_nest_options(nest, (*path, "backends", "nest"))
         spinnaker = self.backend_options(backends.get("spinnaker"),
                                          (*path, "backends", "spinnaker"))
         return Simulation(timestep, values["duration"], min_delay, max_delay, seed,
@@ -99,3 +106,25 @@ class SimulationSection(Values):
             except Invalid:
                 pass
         return out
+
+    def check_nest_options(self, options: dict[str, Any], path: SpecPath) -> None:
+        """What an expression gave a NEST option must be a value the option takes."""
+        threads = options.get("threads")
+        if isinstance(threads, float) and threads.is_integer():
+            threads = options["threads"] = int(threads)
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                    or threads < 1):
+            self.report((*path, "threads"), "NS106",
+                        f"threads must be a whole number of at least 1, not {threads!r}")
+            options.pop("threads")
+        for key, allowed in NEST_CHOICES.items():
+            value = options.get(key)
+            if value is None:
+                continue
+            if not any(value is choice if isinstance(choice, bool) else
+                       (isinstance(value, str) and value == choice) for choice in allowed):
+                shown = " or ".join(repr(c).lower() if isinstance(c, bool) else repr(c)
+                                    for c in allowed)
+                self.report((*path, key), "NS103",
+                            f"{key} must be {shown}, not {value!r}")
+                options.pop(key)
