@@ -107,6 +107,8 @@ def test_quantities_in_tables_keep_their_units() -> None:
     ("1 if n else 2", "NS211", ["true or false"]),
     ("w['e'] > 1", "NS207", ["plain number"]),
     ("w['e'] > 1 mV", "NS207", ["cannot compare"]),
+    ("800 % 3 nA", "NS207", ["cannot combine", "'%'"]),  # an AttributeError in quantities
+    ("n % w['e']", "NS207", ["cannot combine"]),
     ("pre < 1", "NS211", ["numbers"]),
     ("pops + 1", "NS211", ["numbers"]),
     ("sum(n)", "NS211", ["list"]),

@@ -55,7 +55,7 @@ def arithmetic(fn: Callable[[Any, Any], Any], symbol: str, left: Any, right: Any
         raise ExpressionError("NS204", "division by zero") from None
     except FloatingPointError:
         raise ExpressionError("NS204", "division by zero or overflow") from None
-    except ValueError:
+    except (ValueError, AttributeError):  # quantities: `800 % 3 nA` is an AttributeError
         raise ExpressionError(
             "NS207", f"cannot combine {units.dimension_text(left)} and "
                      f"{units.dimension_text(right)} with '{symbol}'") from None
