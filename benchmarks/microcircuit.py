@@ -101,15 +101,13 @@ def build_pynest(n_scaling: float, k_scaling: float, threads: int, seed: int = S
     nest.ResetKernel()
     nest.SetKernelStatus({"resolution": RESOLUTION, "local_num_threads": threads,
                           "rng_seed": seed})
-    pops, recorders = [], []
-    for i in range(8):
+    pops = []
+    for i in range(8):  # the populations, then the devices, as the reference creates them
         pop = nest.Create("iaf_psc_exp", int(d["sizes"][i]),
                           params={**CELL, "I_e": float(d["dc"][i])})
         pop.V_m = nest.random.normal(mean=float(V0_MEAN[i]), std=float(V0_SD[i]))
         pops.append(pop)
-        recorder = nest.Create("spike_recorder")
-        nest.Connect(pop, recorder)
-        recorders.append(recorder)
+    recorders = nest.Create("spike_recorder", 8)
     generators = nest.Create("poisson_generator", 8,
                              params=[{"rate": float(r)} for r in d["ext_rates"]])
     t1 = time.perf_counter()
@@ -129,6 +127,12 @@ def build_pynest(n_scaling: float, k_scaling: float, threads: int, seed: int = S
             nest.Connect(pops[j], pops[i], {"rule": "fixed_total_number", "N": n},
                          {"synapse_model": "static_synapse", "weight": weight,
                           "delay": delay})
+    # then the recording devices and the background, in the reference's order (devices
+    # connected before the recurrent connections make NEST's connecting several times
+    # slower: measured here at 30 %, 37.5 s against 8.8 s)
+    for pop, recorder in zip(pops, recorders, strict=True):
+        nest.Connect(pop, recorder)
+    for i in range(8):
         nest.Connect(generators[i], pops[i], "all_to_all",
                      {"synapse_model": "static_synapse", "weight": float(d["weight_ext"]),
                       "delay": POISSON_DELAY})

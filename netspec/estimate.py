@@ -25,13 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from netspec import expected
+from netspec.backends.native_models import (
+    NEST_MAX_CONNECTIONS_PER_VP,
+    ModelPacker,
+    Span,
+    busiest_vp_share,
+)
 from netspec.diagnostics import Diagnostic
 from netspec.expected import Expected
-from netspec.model import Network, Projection
+from netspec.model import Assembly, Network, Projection, View
 from netspec.spike_inputs import POISSON_INPUT
-
-#: NEST refuses more connections than this per virtual process and synapse model.
-NEST_MAX_CONNECTIONS_PER_VP = 134_217_726
 
 #: Resident memory of a netspec run beyond its cells and synapses: PyNN, NEST, Neo and the
 #: exports (bytes; measured: the seed network at n=10,000 peaks at 587 MiB).
@@ -118,20 +121,26 @@ def estimate(network: Network, *, threads: int = 1, processes: int = 1,
              native: frozenset[str] = frozenset(),
              available_bytes: int | None = None) -> Estimate:
     """The estimate of ``network`` on NEST. ``native`` names the connectors built with
-    NEST's own rules (one synapse model per projection, unlabelled); the others share
-    PyNN's labelled model per synapse type. ``available_bytes`` defaults to the machine's
-    available memory (None where it cannot be read)."""
+    NEST's own rules (unlabelled copies of NEST's model, shared as
+    :mod:`netspec.backends.native_models` shares them); the others share PyNN's labelled
+    model per synapse type. ``available_bytes`` defaults to the machine's available
+    memory (None where it cannot be read)."""
     vps = max(1, threads * processes)
     rows: list[ProjectionEstimate] = []
     counted: dict[str, Expected] = {}
     synapse_bytes = 0.0
+    packer, spans = ModelPacker(), _NodeSpans(network)
     for projection in network.projections.values():
         counted[projection.name], count, kind = expected_synapses(network, projection,
                                                                   counted)
         is_native = projection.connector.type in native
-        model = projection.name if is_native else synapse_model(projection)
         post = network.size_of(projection.post)
-        per_vp = count * math.ceil(post / vps) / post
+        per_vp = busiest_vp_share(count, post, vps)
+        model = synapse_model(projection)
+        if is_native:
+            number, _ = packer.assign(_fixed_parameters(projection), per_vp,
+                                      spans.of(projection.pre), spans.of(projection.post))
+            model = f"{model} copy {number}"
         rows.append(ProjectionEstimate(projection.name, projection.connector.type, count,
                                        kind, model, per_vp, is_native, post))
         per = SYNAPSE_BYTES.get(projection.synapse.type, OTHER_SYNAPSE_BYTES)
@@ -165,6 +174,42 @@ def expected_synapses(network: Network, projection: Projection,
         pairs = float(network.size_of(projection.pre)) * network.size_of(projection.post)
         return found, pairs, "at most"
     return found, found.synapses, "exact" if found.exact else "expected"
+
+
+def _fixed_parameters(projection: Projection) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What native projections must have in common to share a model: the synapse type
+    and its fixed parameters (random ones are drawn per connection)."""
+    from netspec.model import RandomValue
+    fixed = tuple(sorted((name, repr(value)) for name, value
+                         in projection.synapse.parameters.items()
+                         if not isinstance(value, RandomValue)))
+    return synapse_model(projection), fixed
+
+
+class _NodeSpans:
+    """The NEST node ids a population, view or assembly will hold, as the span
+    (first, last): populations are created in spec order, two nodes per cell for spike
+    sources (a generator and a parrot); assemblies span their members."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.first: dict[str, int] = {}
+        start = 1
+        for name, population in network.populations.items():
+            self.first[name] = start
+            nodes = SOURCE_NODES if _is_source(population.cell_type) else 1
+            start += population.size * nodes
+
+    def of(self, name: str) -> Span:
+        """The span of ``name``."""
+        target = self.network.target(name)
+        if isinstance(target, Assembly):
+            members = [self.of(member) for member in target.members]
+            return (min(a for a, _ in members), max(b for _, b in members))
+        if isinstance(target, View):
+            first = self.first[target.population]
+            return (first + target.indices[0], first + target.indices[-1])
+        return (self.first[target.name], self.first[target.name] + target.size - 1)
 
 
 def synapse_model(projection: Projection) -> str:

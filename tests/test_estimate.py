@@ -80,13 +80,14 @@ def test_expected_synapses_per_connector(tmp_path: Path) -> None:
     assert set(by_model) == {"StaticSynapse", "TsodyksMarkramSynapse"}
 
 
-def test_native_projections_get_a_synapse_model_each(tmp_path: Path) -> None:
+def test_native_projections_share_model_copies_by_fixed_parameters(tmp_path: Path) -> None:
     network = netspec.load(_spec(tmp_path, CONNECTORS))
     result = estimate(network, native=frozenset({"FixedProbabilityConnector"}),
                       available_bytes=10**12)
     models = {p.name: p.model for p in result.projections}
-    assert models["p"] == "p" and models["p_self"] == "p_self"
-    assert models["fpre"] == "StaticSynapse"
+    # p (a -> b, 1 ms) and p_self (a -> a, the default delay) differ in a fixed parameter
+    assert models["p"] == "StaticSynapse copy 0" and models["p_self"] == "StaticSynapse copy 1"
+    assert models["fpre"] == "StaticSynapse"  # PyNN's labelled model, shared by type
     labelled = estimate(network, available_bytes=10**12)
     assert result.memory_bytes < labelled.memory_bytes  # no synapse label per connection
 

@@ -96,7 +96,10 @@ result = run(SPEC, out=OUT, backend_options={"threads": 2})
 models = sorted((m for m in nest.synapse_models if "_netspec_" in m),
                 key=lambda m: int(m.rsplit("_", 1)[1]))
 e_e = nest.GetConnections(synapse_model=models[2])
-print(json.dumps({"counts": [nest.GetDefaults(m, "num_connections") for m in models],
+print(json.dumps({"counts": [result.summary["projections"][name]["connections"] for name in
+                             ("drive_e", "drive_i", "e_e", "e_i", "i_e", "i_i")],
+                  "models": [nest.GetDefaults(m, "num_connections") for m in models],
+                  "e_e_cells": [len(set(e_e.source)), len(set(e_e.target))],
                   "weights": [min(e_e.weight), max(e_e.weight)],
                   "delays": [min(e_e.delay), max(e_e.delay)],
                   "spikes": result.summary["populations"]["e"]["spike_count"]}))
@@ -109,9 +112,13 @@ def test_native_network_has_the_expected_connections(tmp_path: Path) -> None:
     code = CHECK.replace("SPEC", repr(str(_spec(tmp_path)))).replace(
         "OUT", repr(str(tmp_path / "o")))
     out = json.loads(run_python(code))
-    drive_e, drive_i, e_e, e_i, i_e, i_i = out["counts"]  # one model per projection
+    drive_e, drive_i, e_e, e_i, i_e, i_i = out["counts"]
     assert (drive_e, drive_i, e_i, i_e, i_i) == (10 * 200, 40 * 50, 1000, 30 * 50, 50)
     assert 0.035 * 200 * 199 < e_e < 0.065 * 200 * 199
+    # projections with the same fixed parameters onto other cells share a model copy
+    # (drive_i and e_i: 4 nS, 1 ms, both onto i); the others have copies of their own
+    assert out["models"] == [drive_e, drive_i + e_i, e_e, i_e, i_i]
+    assert out["e_e_cells"][0] <= 200 and out["e_e_cells"][1] <= 200  # e_e alone on copy 2
     low, high = out["weights"]  # normal_clipped in [1, 6] nS, drawn by NEST
     assert 1.0 <= low < high <= 6.0
     assert 1.0 <= out["delays"][0] < out["delays"][1] <= 2.0

@@ -13,10 +13,11 @@ same spec, seed and number of virtual processes give the same network and spikes
   (FixedNumberPostConnector), ``fixed_total_number`` (FixedTotalNumberConnector);
 * draws random weights and delays with NEST's distributions, ``normal_clipped`` included
   (``nest.math.redraw(nest.random.normal(...))``, which PyNN's ``NativeRNG`` lacks);
-* connects with a synapse model of its own (a ``nest.CopyModel`` of the unlabelled NEST
-  model, holding the projection's fixed parameters), so NEST stores no label per
-  synapse and counts each projection's connections for free
-  (``nest.GetDefaults(model, "num_connections")``);
+* connects with a ``nest.CopyModel`` of the unlabelled NEST model holding the
+  projection's fixed parameters, shared by the native projections with the same ones
+  (:mod:`netspec.backends.native_models`), so NEST stores no label per synapse and
+  counts each projection's connections for free (``num_connections`` of the model
+  before and after);
 * never reads its connections back into Python (``pyNN.nest`` fetches the source of
   every connection after a native connect). PyNN's queries (``get``, ``len``) still work.
 
@@ -37,6 +38,7 @@ from pyNN.nest.standardmodels.synapses import TsodyksMarkramSynapse
 from pyNN.random import RandomDistribution
 from pyNN.space import Space
 
+from netspec.backends.native_models import ModelPacker, Span, busiest_vp_share
 from netspec.backends.nest_exact import Deferred
 
 #: PyNN connector class name → NEST rule and how its arguments translate.
@@ -75,12 +77,13 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
         celltype = getattr(self.post, "celltype", None)
         if celltype is not None and not celltype.standard_receptor_type:
             syn["receptor_type"] = celltype.get_receptor_type(self.receptor_type)
+        before = int(nest.GetDefaults(model, "num_connections"))
         try:
             nest.Connect(self.pre.node_collection, self.post.node_collection, rule, syn)
         except nest.NESTError as err:
             raise errors.ConnectionError(f"{err} (NEST rule {rule['rule']})") from err
         if self.nest_synapse_label is None:
-            self.connection_count = int(nest.GetDefaults(model, "num_connections"))
+            self.connection_count = int(nest.GetDefaults(model, "num_connections")) - before
         else:
             self.connection_count = -1  # unknown without reading connections back
         self._sources = {int(i) for i in self.pre.all_cells}
@@ -88,10 +91,11 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
         self._simulator.state.stale_connection_cache = True
 
     def _own_model(self) -> str:
-        """A copy of the unlabelled NEST model for this projection, holding its fixed
-        parameters (common ones included) as defaults."""
+        """A copy of the unlabelled NEST model holding this projection's fixed parameters
+        (common ones included) as defaults, shared with the native projections before it
+        that have the same ones while NEST's per-process limit allows
+        (:mod:`netspec.backends.native_models`)."""
         base = self.synapse_type.nest_name
-        model = f"{base}_netspec_{self.nest_synapse_label}"
         defaults: dict[str, Any] = {}
         for name, value in self.synapse_type.native_parameters.items():
             if name in _DROPPED or not value.is_homogeneous:
@@ -102,13 +106,38 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
             defaults["weight"] = defaults["weight"] * self._weight_factor()
         if isinstance(self.synapse_type, TsodyksMarkramSynapse):
             defaults["tau_psc"] = self._tau_psc()
-        try:
-            nest.CopyModel(base, model, make_sli_compatible(defaults))
-        except nest.NESTError:  # NEST holds a few hundred synapse models at most: share
-            return str(self.nest_synapse_model)  # PyNN's labelled one, as PyNN does
+        key = (base, tuple(sorted((name, repr(value)) for name, value in defaults.items())))
+        per_vp = busiest_vp_share(self._expected_connections(), self.post.size,
+                                  int(nest.total_num_virtual_procs))
+        packer = _packer()
+        number, new = packer.assign(key, per_vp, _span(self.pre), _span(self.post))
+        model = f"{base}_netspec_{number}"
+        if new:
+            try:
+                nest.CopyModel(base, model, make_sli_compatible(defaults))
+            except nest.NESTError:  # NEST holds a few hundred synapse models at most: share
+                packer.retire(number)
+                return str(self.nest_synapse_model)  # PyNN's labelled one, as PyNN does
+            _MADE.add(model)
         self.nest_synapse_model = model
-        self.nest_synapse_label = None  # the model alone identifies the connections
+        self.nest_synapse_label = None  # the model and the cells identify the connections
         return model
+
+    def _expected_connections(self) -> float:
+        """The connections this projection's rule makes (expected, for random rules)."""
+        connector = self._connector
+        n_pre, n_post = int(self.pre.size), int(self.post.size)
+        if isinstance(connector, connectors.FixedTotalNumberConnector):
+            return float(_count(connector.n))
+        if isinstance(connector, connectors.FixedNumberPreConnector):
+            return float(_count(connector.n)) * n_post
+        if isinstance(connector, connectors.FixedNumberPostConnector):
+            return float(_count(connector.n)) * n_pre
+        if isinstance(connector, connectors.FixedProbabilityConnector):
+            return float(connector.p_connect) * n_pre * n_post
+        if isinstance(connector, connectors.OneToOneConnector):
+            return float(n_post)
+        return float(n_pre) * n_post
 
     def _random_parameters(self) -> dict[str, Any]:
         """NEST parameters for the random weights and delays (PyNN units → NEST's)."""
@@ -145,6 +174,27 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
             raise errors.ConnectionError("NEST's native rules need one tau_syn for all the "
                                          "cells a TsodyksMarkramSynapse projection reaches")
         return float(values.pop())
+
+
+#: Which projections of the current NEST kernel share which model copies, and the copies
+#: made; both start again after ``nest.ResetKernel`` (``sim.setup``) removed the copies.
+_PACKER = [ModelPacker()]
+_MADE: set[str] = set()
+
+
+def _packer() -> ModelPacker:
+    """The packer of this kernel's copies."""
+    if not _MADE.issubset(nest.synapse_models):
+        _PACKER[0] = ModelPacker()
+        _MADE.clear()
+    return _PACKER[0]
+
+
+def _span(cells: Any) -> Span:
+    """The first and last NEST node id of a population, view or assembly (a
+    NodeCollection is sorted by node id; ``tolist`` would ask NEST for every node)."""
+    nodes = cells.node_collection
+    return (int(nodes[0].global_id), int(nodes[-1].global_id))
 
 
 def connection_rule(connector: Any) -> dict[str, Any]:
