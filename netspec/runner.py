@@ -145,9 +145,8 @@ def _execute(plan: Plan, profile: BackendProfile, out_dir: Path, exports: Sequen
                 world.agree(simulate)
             simulated = time.perf_counter()
             summary = _summary(network, profile, sim, built - started, simulated - built)
-            summary["projections"] = {
-                name: {"connections": profile.connection_count(pynn[name])}
-                for name in network.projections}
+            summary["projections"] = _connections(world, {
+                name: profile.connection_count(pynn[name]) for name in network.projections})
             data: dict[str, Any] = {}
             if profile.records_data:
                 local = world.agree(lambda: {
@@ -190,6 +189,15 @@ def _execute(plan: Plan, profile: BackendProfile, out_dir: Path, exports: Sequen
     except KeyboardInterrupt as exc:
         raise Interrupted("interrupted; no output was published") from exc
     return RunResult(network, profile.name, out_dir, files, summary, data)
+
+
+def _connections(world: parallel.World,
+                 local: dict[str, int | None]) -> dict[str, dict[str, int | None]]:
+    """Each projection's connections, summed over the MPI processes (each counts its
+    own); None where the backend cannot count them."""
+    counts = world.agree(lambda: world.bcast(world.gather(local)))
+    return {name: {"connections": None if any(c[name] is None for c in counts)
+                   else sum(int(c[name] or 0) for c in counts)} for name in local}
 
 
 def _check_spread(profile: BackendProfile, sim: Any, size: int) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import netspec
-from tests.conftest import VA, has_module
+from tests.conftest import ROOT, VA, has_module
 
 pytestmark = [pytest.mark.mpi, pytest.mark.nest]
 
@@ -113,6 +113,41 @@ def test_two_ranks_give_the_spikes_of_two_threads(tmp_path: Path) -> None:
     assert summary["populations"] == other["populations"]
     assert summary["parallel"]["processes"] == 2
     assert set(manifest["outputs"]) == OUTPUTS - {"manifest.json"}
+
+
+def test_native_path_two_ranks_give_the_spikes_of_two_threads(tmp_path: Path) -> None:
+    """NEST's own realisation (native rules, NEST-drawn weights and delays, PoissonInput):
+    the microcircuit spec gives the same spikes on 2 ranks as on 2 threads, as NEST's
+    kernel RNG has one stream per virtual process."""
+    spec = ROOT / "specs" / "potjans_diesmann_2014.yaml"
+    scale = ["--set", "N_scaling=0.02", "--set", "K_scaling=0.05", "--set", "t_sim=300 ms",
+             "--no-progress"]
+    ranks_out, threads_out = tmp_path / "ranks", tmp_path / "threads"
+    done = _netspec("run", str(spec), *scale, "--out", str(ranks_out), ranks=2)
+    assert done.returncode == 0, done.stderr
+    done = _netspec("run", str(spec), *scale, "--threads", "2", "--out", str(threads_out))
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((ranks_out / "manifest.json").read_text())
+    assert manifest["parallel"] == {"processes": 2, "threads": 1, "virtual_processes": 2}
+    assert set(manifest["projections"].values()) == {"native: fixed_total_number"}
+    # each process counts its own connections; the summary holds their sum
+    counts = json.loads((ranks_out / "summary.json").read_text())["projections"]
+    assert counts == json.loads((threads_out / "summary.json").read_text())["projections"]
+    assert sum(c["connections"] for c in counts.values()) > 10_000
+    by_ranks, by_threads = _sonata_spikes(ranks_out), _sonata_spikes(threads_out)
+    assert sorted(by_ranks) == sorted(by_threads) and len(by_ranks) == 8
+    assert sum(len(v) for v in by_ranks.values()) > 100, "the network should be active"
+    for name, spikes in by_ranks.items():
+        assert spikes == by_threads[name], name
+
+
+def _sonata_spikes(folder: Path) -> dict[str, list[tuple[int, float]]]:
+    """(node, time) pairs of every SONATA population in ``folder/spikes.h5``, sorted."""
+    import h5py
+    with h5py.File(folder / "spikes.h5", "r") as h5:
+        return {name: sorted(zip(group["node_ids"][()].tolist(),
+                                 group["timestamps"][()].tolist(), strict=True))
+                for name, group in h5["spikes"].items()}
 
 
 def test_existing_outputs_are_refused_once_before_building(tmp_path: Path) -> None:

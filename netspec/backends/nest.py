@@ -374,12 +374,11 @@ class NestProfile(BackendProfile):
         return [*self._notes, *shared]
 
     def connection_count(self, projection: Any) -> int | None:
-        """NEST's connections of ``projection``: counted while netspec's exact and native
-        paths connect; otherwise PyNN's cached ``nest_connections`` (which
-        ``get()`` reuses; ``size()`` would ask NEST for every connection of the post cell
-        model instead: 5x slower)."""
-        if projection._simulator.state.num_processes > 1:
-            return int(projection.size(gather=True))
+        """NEST's connections of ``projection`` on this MPI process (the runner sums the
+        processes'): counted while netspec's exact and native paths connect; otherwise
+        PyNN's cached ``nest_connections`` (which ``get()`` reuses; ``size()`` would ask
+        NEST for every connection of the post cell model instead: 5x slower, and it
+        counts every projection sharing that model onto those cells)."""
         known = getattr(projection, "connection_count", -1)  # netspec's build paths count
         if known >= 0:  # as they connect: nothing is read back from NEST
             return int(known)
