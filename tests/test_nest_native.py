@@ -162,3 +162,38 @@ def test_compiled_script_builds_the_same_native_network(tmp_path: Path) -> None:
     trains_a = [list(t.magnitude) for t in a.segments[0].spiketrains]
     trains_b = [list(t.magnitude) for t in b.segments[0].spiketrains]
     assert trains_a == trains_b and sum(map(len, trains_a)) > 0
+
+
+SHARED = """
+import json
+import pyNN.nest as sim
+from netspec.backends import nest_native
+sim.setup(timestep=0.1, threads=2, rng_seed=3)
+a = sim.Population(100, sim.IF_curr_exp())
+b = sim.Population(50, sim.IF_curr_exp())
+def native(pre, post, n, weight=0.1):
+    return nest_native.Projection(pre, post, sim.FixedTotalNumberConnector(n),
+                                  sim.StaticSynapse(weight=weight, delay=1.0))
+shared = [native(a, b, 1000), native(a, a, 700), native(b, a, 300)]
+again = native(a, b, 200)  # the same cells as shared[0]: a copy of its own
+other = native(b, b, 100, weight=0.2)  # other fixed parameters: a copy of its own
+projections = [*shared, again, other]
+print(json.dumps({"models": [p.nest_synapse_model for p in projections],
+                  "sizes": [p.size() for p in projections],
+                  "got": [len(p.get("weight", format="list")) for p in projections],
+                  "weights": sorted({round(float(w), 6) for p in projections
+                                     for w in p.get("weight", format="list",
+                                                    with_address=False)})}))
+"""
+
+
+@needs_nest
+def test_projections_sharing_a_model_copy_keep_their_own_connections() -> None:
+    """Native projections with the same fixed parameters share a model copy unless they
+    connect the same cells; PyNN's size() and get() still see each projection's own."""
+    out = json.loads(run_python(SHARED))
+    models = out["models"]
+    assert models[0] == models[1] == models[2]
+    assert len({models[0], models[3], models[4]}) == 3
+    assert out["sizes"] == out["got"] == [1000, 700, 300, 200, 100]
+    assert out["weights"] == [0.1, 0.2]

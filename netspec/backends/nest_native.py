@@ -90,6 +90,28 @@ class Projection(pynn_nest.Projection):  # type: ignore[misc]
         self._connections = None
         self._simulator.state.stale_connection_cache = True
 
+    def __len__(self) -> int:
+        """Connections on this MPI process: counted while connecting (PyNN's own
+        ``__len__`` counts every connection of the model onto any cell of the post cell
+        type, which includes the projections sharing the model copy)."""
+        if self.nest_synapse_label is None and self.connection_count >= 0:
+            return int(self.connection_count)
+        return int(super().__len__())
+
+    @property
+    def nest_connections(self) -> Any:
+        """This projection's connections: those of its model copy from its pre to its post
+        cells (PyNN's selects by source and model only; the projections sharing a copy
+        never connect the same cells)."""
+        if self.nest_synapse_label is not None:  # PyNN's labelled model: PyNN's way
+            return super().nest_connections
+        if self._connections is None or self._simulator.state.stale_connection_cache:
+            self._connections = nest.GetConnections(self.pre.node_collection,
+                                                    self.post.node_collection,
+                                                    synapse_model=self.nest_synapse_model)
+            self._simulator.state.stale_connection_cache = False
+        return self._connections
+
     def _own_model(self) -> str:
         """A copy of the unlabelled NEST model holding this projection's fixed parameters
         (common ones included) as defaults, shared with the native projections before it
