@@ -14,9 +14,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from netspec import units
+from netspec.cells import cell_runs, overlap, select
 from netspec.diagnostics import Diagnostic, SpecPath, unknown
 from netspec.loader import SourceMap
-from netspec.model import Assembly, Export, Network, RandomValue, TemplateOrigin, View
+from netspec.model import Export, Network, RandomValue, TemplateOrigin
 
 #: The manifest every run writes beside its outputs; no export may take its name.
 MANIFEST = "manifest.json"
@@ -329,13 +330,15 @@ def _sampling(network: Network, source: SourceMap) -> Iterator[Found]:
 def recorded_variables(network: Network, target: str) -> set[str]:
     """Variables recorded on (some cells of) ``target``, directly or through a
     recording of a population, view or assembly that overlaps it."""
-    cells = _cells(network, target)
+    cells = cell_runs(network, target)
     found: set[str] = set()
     for recording in network.recordings.values():
         if set(recording.variables) <= found:
             continue
-        recorded = _cells(network, recording.target, recording.indices)
-        if any(np.any(mask & cells[name]) for name, mask in recorded.items() if name in cells):
+        recorded = cell_runs(network, recording.target)
+        if recording.indices is not None:
+            recorded = select(recorded, recording.indices)
+        if overlap(recorded, cells):
             found.update(recording.variables)
     return found
 
@@ -370,36 +373,6 @@ def rated_targets(network: Network) -> list[str]:
     mean rates, in spec order (populations first)."""
     names = [*network.populations, *network.views]
     return [n for n in names if "spikes" in recorded_variables(network, n)]
-
-
-def cell_runs(network: Network, name: str) -> list[tuple[str, np.ndarray]]:
-    """The cells of a population, view or assembly in PyNN's order, as runs of
-    (population, indices)."""
-    target = network.target(name)
-    if isinstance(target, Assembly):
-        return [run for member in target.members for run in cell_runs(network, member)]
-    if isinstance(target, View):
-        return [(target.population, np.asarray(target.indices, dtype=np.int64))]
-    return [(target.name, np.arange(target.size, dtype=np.int64))]
-
-
-def _cells(network: Network, name: str,
-           indices: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
-    """The cells of ``name`` (only those at ``indices`` within it, when given), as a
-    boolean mask over each population they belong to."""
-    runs = cell_runs(network, name)
-    if indices is not None:
-        owner = np.concatenate([np.full(len(cells), i) for i, (_, cells) in enumerate(runs)])
-        every = np.concatenate([cells for _, cells in runs])
-        chosen = np.asarray([i for i in indices if 0 <= i < len(every)], dtype=np.int64)
-        runs = [(population, every[chosen][owner[chosen] == i])
-                for i, (population, _) in enumerate(runs)]
-    masks: dict[str, np.ndarray] = {}
-    for population, cells in runs:
-        if population not in masks:
-            masks[population] = np.zeros(network.populations[population].size, dtype=bool)
-        masks[population][cells] = True
-    return masks
 
 
 def _sonata_names(network: Network, source: SourceMap) -> Iterator[Found]:

@@ -233,17 +233,17 @@ def problems(network: Network, result: Estimate) -> list[Diagnostic]:
     found = []
     for model, per_vp in result.per_vp_by_model().items():
         if per_vp > NEST_MAX_CONNECTIONS_PER_VP:
-            needed = math.ceil(per_vp * result.virtual_processes / NEST_MAX_CONNECTIONS_PER_VP)
-            threads = math.ceil(needed / result.processes)
-            while _busiest(network, result, model, threads) > NEST_MAX_CONNECTIONS_PER_VP:
-                threads += 1
+            threads = _threads_needed(result, model, per_vp)
+            fix = (f"use --threads {threads} or more (or simulation.backends.nest.threads)"
+                   if threads is not None else
+                   "no number of threads helps, as NEST keeps the connections onto one cell "
+                   "on one virtual process: make the network smaller (parameters, --set)")
             found.append(Diagnostic(
                 file, line, column, "NS607",
                 f"about {per_vp:,.0f} connections of synapse model {model} on one virtual "
                 f"process, more than NEST's limit of {NEST_MAX_CONNECTIONS_PER_VP:,} "
                 f"({result.virtual_processes} virtual process"
-                f"{'es' if result.virtual_processes != 1 else ''}); use --threads {threads} "
-                f"or more (or simulation.backends.nest.threads)", path))
+                f"{'es' if result.virtual_processes != 1 else ''}); {fix}", path))
     if result.available_bytes is not None and result.memory_bytes > result.available_bytes:
         found.append(Diagnostic(
             file, line, column, "NS608",
@@ -296,7 +296,28 @@ def table(result: Estimate) -> str:
     return "\n".join(lines)
 
 
-def _busiest(network: Network, result: Estimate, model: str, threads: int) -> float:
+def _threads_needed(result: Estimate, model: str, per_vp: float) -> int | None:
+    """The fewest threads per process that keep ``model``'s connections on every virtual
+    process within NEST's limit, or None when none does (a cell alone on its virtual
+    process already receives too many). The busiest virtual process never gets busier
+    with more threads, so the number is found by bisection, whatever the sizes."""
+    needed = math.ceil(per_vp * result.virtual_processes / NEST_MAX_CONNECTIONS_PER_VP)
+    low = max(1, math.ceil(needed / result.processes))
+    # from this many threads on, every cell has a virtual process of its own
+    sizes = [p.post_size for p in result.projections if p.model == model]
+    high = max(low, math.ceil(max(sizes, default=1) / result.processes))
+    if _busiest(result, model, high) > NEST_MAX_CONNECTIONS_PER_VP:
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if _busiest(result, model, middle) > NEST_MAX_CONNECTIONS_PER_VP:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _busiest(result: Estimate, model: str, threads: int) -> float:
     vps = threads * result.processes
     total = 0.0
     for p in result.projections:
@@ -312,4 +333,9 @@ def _is_source(cell_type: str) -> bool:
 
 
 def _gib(value: float) -> str:
-    return f"{value / 2**30:.1f} GiB" if value >= 2**30 else f"{value / 2**20:.0f} MiB"
+    if value < 2**30:
+        return f"{value / 2**20:.0f} MiB"
+    for power, unit in ((60, "EiB"), (50, "PiB"), (40, "TiB")):
+        if value >= 2**power:
+            return f"{value / 2**power:,.1f} {unit}"
+    return f"{value / 2**30:.1f} GiB"

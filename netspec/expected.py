@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from netspec.checks import cell_runs
+from netspec.cells import cell_runs, shared
 from netspec.model import Component, Network, Projection, RandomValue
 
 #: Most (pre, post) pairs a distance expression is evaluated over.
@@ -174,15 +174,9 @@ def _random_count(n: Any, times: int, pre: int, post: int, how: str) -> Expected
 
 # ------------------------------------------------------------------------ cells
 def _shared_cells(network: Network, projection: Projection) -> int:
-    """Cells that are both pre- and postsynaptic: the self pairs PyNN leaves out."""
-    post_cells: dict[str, np.ndarray] = {}
-    for population, cells in cell_runs(network, projection.post):
-        if population not in post_cells:
-            post_cells[population] = np.zeros(network.populations[population].size, bool)
-        post_cells[population][cells] = True
-    return sum(int(np.count_nonzero(post_cells[population][cells]))
-               for population, cells in cell_runs(network, projection.pre)
-               if population in post_cells)
+    """(pre, post) pairs of one and the same cell: the self pairs PyNN leaves out
+    (counted from the runs of cells, never cell by cell)."""
+    return shared(cell_runs(network, projection.pre), cell_runs(network, projection.post))
 
 
 def _file_rows(file: Path) -> int | str:
@@ -249,7 +243,8 @@ def _identities(network: Network, name: str) -> np.ndarray:
     for population, item in network.populations.items():
         offsets[population] = start
         start += item.size
-    return np.concatenate([offsets[p] + cells for p, cells in cell_runs(network, name)])
+    return np.concatenate([offsets[p] + np.asarray(cells, dtype=np.int64)
+                           for p, cells in cell_runs(network, name)])
 
 
 def _positions(network: Network, name: str) -> tuple[np.ndarray | None, str]:
@@ -261,41 +256,50 @@ def _positions(network: Network, name: str) -> tuple[np.ndarray | None, str]:
         if structure.parameters.get("fill_order") == "random" and len(cells) != item.size:
             return None, (f"'{population}' is filled in random order, so the positions of "
                           f"the cells of '{name}' are known only when it is built")
-        xyz = structure_positions(structure, item.size)
+        xyz = structure_positions(structure, item.size, np.asarray(cells, dtype=np.int64))
         if isinstance(xyz, str):
             return None, f"'{population}': {xyz}"
-        parts.append(xyz[cells])
+        parts.append(xyz)
     return np.concatenate(parts), ""
 
 
-def structure_positions(structure: Component, n: int) -> np.ndarray | str:
-    """The (n, 3) positions PyNN's ``structure`` gives ``n`` cells (in sequential fill
-    order), or why they are not known before the network is built."""
+def structure_positions(structure: Component, n: int,
+                        cells: np.ndarray | None = None) -> np.ndarray | str:
+    """The (len(cells), 3) positions PyNN's ``structure`` gives the cells at ``cells``
+    (default: all ``n``) of a population of ``n`` cells in sequential fill order, or why
+    they are not known before the network is built. Only the cells asked for are
+    placed, so a few cells of a huge population cost a few positions."""
     a = {k: float(v) if isinstance(v, int | float) else v
          for k, v in structure.parameters.items()}
+    index = np.arange(n, dtype=np.int64) if cells is None else cells
     kind = structure.type
     if kind == "Line":
-        x = a.get("dx", 1.0) * np.arange(n, dtype=float) + a.get("x0", 0.0)
-        return np.column_stack((x, np.full(n, a.get("y", 0.0)), np.full(n, a.get("z", 0.0))))
+        x = a.get("dx", 1.0) * index.astype(float) + a.get("x0", 0.0)
+        count = len(index)
+        return np.column_stack((x, np.full(count, a.get("y", 0.0)),
+                                np.full(count, a.get("z", 0.0))))
     if kind == "Grid2D":
         nx_float = math.sqrt(n * a.get("aspect_ratio", 1.0))
         if not math.isclose(n % nx_float, 0, rel_tol=1e-12, abs_tol=1e-12):
             return f"{n} cells do not fill a Grid2D with aspect_ratio {a.get('aspect_ratio')}"
         nx = round(nx_float)
-        x, y, z = np.indices((nx, n // nx, 1), dtype=float)
-        return np.column_stack((a.get("x0", 0.0) + a.get("dx", 1.0) * x.ravel(),
-                                a.get("y0", 0.0) + a.get("dy", 1.0) * y.ravel(),
-                                a.get("z", 0.0) + z.ravel()))
+        if nx * (n // nx) != n:
+            return f"{n} cells do not fill a Grid2D with aspect_ratio {a.get('aspect_ratio')}"
+        # PyNN: np.indices((nx, n // nx, 1)) raveled, i.e. C order over that shape
+        x, y, z = (c.astype(float) for c in np.unravel_index(index, (nx, n // nx, 1)))
+        return np.column_stack((a.get("x0", 0.0) + a.get("dx", 1.0) * x,
+                                a.get("y0", 0.0) + a.get("dy", 1.0) * y,
+                                a.get("z", 0.0) + z))
     if kind == "Grid3D":
         ra, rb = a.get("aspect_ratioXY", 1.0), a.get("aspect_ratioXZ", 1.0)
         nx = round(math.pow(n * ra * rb, 1 / 3.0))
         ny, nz = round(nx / ra), round(nx / rb)
         if nx * ny * nz != n:
             return f"{n} cells do not fill a Grid3D with these aspect ratios"
-        x, y, z = np.indices((nx, ny, nz), dtype=float)
-        return np.column_stack((a.get("x0", 0.0) + a.get("dx", 1.0) * x.ravel(),
-                                a.get("y0", 0.0) + a.get("dy", 1.0) * y.ravel(),
-                                a.get("z0", 0.0) + a.get("dz", 1.0) * z.ravel()))
+        x, y, z = (c.astype(float) for c in np.unravel_index(index, (nx, ny, nz)))
+        return np.column_stack((a.get("x0", 0.0) + a.get("dx", 1.0) * x,
+                                a.get("y0", 0.0) + a.get("dy", 1.0) * y,
+                                a.get("z0", 0.0) + a.get("dz", 1.0) * z))
     return f"its cells are placed at random ({kind})"
 
 

@@ -9,7 +9,7 @@ and for emitting a script alike, so the two cannot drift apart.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,7 +168,10 @@ class View:
 
     ``selector`` is what the spec wrote (``slice``: ``(start, stop, step)``;
     ``indices``: a tuple; ``mask``: a tuple of booleans), applied to ``parent``.
-    ``indices`` are the cells of the root ``population`` the view holds.
+    ``indices`` are the cells of the root ``population`` the view holds, in order: a
+    ``range`` for a slice of a population or of a slice (never one value per cell, so
+    a view of a huge population costs nothing), else a tuple no longer than the
+    spec's index list or mask.
     """
 
     name: str
@@ -176,7 +179,7 @@ class View:
     population: str
     kind: str
     selector: tuple[Any, ...]
-    indices: tuple[int, ...]
+    indices: Sequence[int]
     label: str
     origin: Origin
     #: The template this entry was generated from, if any.
@@ -400,6 +403,8 @@ def as_data(value: Any) -> Any:
                 if k != "name" and not (k == "template" and getattr(value, k) is None)}
     if isinstance(value, Mapping):
         return {str(k): as_data(v) for k, v in value.items()}
+    if isinstance(value, range):  # a view's cells, listed as the manifest always did
+        return list(value)
     if isinstance(value, list | tuple):
         return [as_data(v) for v in value]
     if isinstance(value, np.ndarray):

@@ -156,3 +156,25 @@ def test_run_refuses_before_importing_nest(tmp_path: Path) -> None:
 
 def test_no_size_cap_in_validation(tmp_path: Path) -> None:
     assert netspec.load(VA, overrides={"n": 50_000_000}).populations["cells"].size == 50_000_000
+
+
+def test_when_one_cell_receives_too_many_connections_no_thread_count_is_named(
+        tmp_path: Path) -> None:
+    """NEST keeps the connections onto a cell on that cell's virtual process: beyond its
+    limit for one cell, no number of threads helps, and the estimate says so at once."""
+    spec = _spec(tmp_path, """
+        netspec: "1"
+        name: funnel
+        simulation: {timestep: 0.1 ms, duration: 10 ms}
+        populations:
+          many: {size: 1000000000000, cell_type: SpikeSourcePoisson}
+          one: {size: 2, cell_type: IF_curr_exp}
+        projections:
+          in: {pre: many, post: one, connector: {type: AllToAllConnector},
+               synapse: {type: StaticSynapse, weight: 0.1}}
+        """)
+    network = netspec.load(spec)
+    found = problems(network, estimate(network, threads=4, available_bytes=10**30))
+    assert [d.code for d in found] == ["NS607"]
+    assert "no number of threads helps" in found[0].message
+    assert "--threads" not in found[0].message

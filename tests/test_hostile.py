@@ -13,6 +13,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -371,20 +372,25 @@ export:
     assert rates["mean_rate_hz"] == pytest.approx(12 / 2 / 0.1)
 
 
-def _validate_bounded(spec: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    """``netspec validate spec`` in a child; its peak memory in MiB (the child's own)."""
+def _validate_bounded(spec: Path, *args: str,
+                      command: str = "validate") -> tuple[subprocess.CompletedProcess[str], float]:
+    """``netspec validate spec args…`` (or another ``command``) in a child; its peak
+    memory in MiB (the child's own). The child's stderr ends with the simulator modules
+    it imported (``imported […]``) and its peak (``peak …``)."""
     code = ("import resource, sys\n"
             "from netspec.cli import main\n"
             "try:\n"
-            "    main(['validate', sys.argv[1]])\n"
+            f"    main([{command!r}, *sys.argv[1:]])\n"
             "finally:\n"
+            "    loaded = sorted(m for m in ('nest', 'pyNN', 'spynnaker') if m in sys.modules)\n"
+            "    print(f'imported {loaded}', file=sys.stderr)\n"
             "    # VmHWM belongs to this process's own memory map; ru_maxrss would carry\n"
             "    # over the peak of the (large) test process that started it\n"
             "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
             "    peak = (int(hwm[0].split()[1]) if hwm else\n"
             "            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024\n"
             "    print(f'peak {peak}', file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(spec)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", code, str(spec), *args], capture_output=True,
                           text=True, timeout=120, check=False)
     peak = float(done.stderr.rsplit("peak ", 1)[-1])
     return done, peak
@@ -428,3 +434,145 @@ def test_spinnaker_run_folder_never_leads_outside_the_output_folder(tmp_path: Pa
     with pytest.raises(OutputError, match="outside the output folder"):
         spinnaker.prepare(load(spec), out)
     assert not any(elsewhere.iterdir())
+
+
+HUGE = """\
+netspec: "1"
+name: huge
+parameters:
+  n: ${10**12}
+simulation: {timestep: 0.1 ms, duration: 100 ms, seed: 1}
+populations:
+  cells: {size: 1000000000000, cell_type: IF_curr_exp}
+  more: {size: "${n}", cell_type: IF_curr_exp}
+views:
+  half: {population: cells, slice: [0, 500000000000]}
+  odd: {population: half, slice: [1, 500000000000, 2]}       # a view of the view
+  tail: {population: more, slice: [999999999000, 1000000000000, 7]}
+  some: {population: odd, indices: [0, 5, 249999999999]}
+  pair: {population: some, mask: [true, false, true]}
+  both: {assembly: [odd, tail, pair]}
+projections:
+  sparse: {pre: half, post: odd, connector: {type: FixedProbabilityConnector,
+           p_connect: 0.0000000001, allow_self_connections: false},
+           synapse: {type: StaticSynapse, weight: 0.1 nA, delay: 1 ms}}
+  dense: {pre: some, post: tail, connector: {type: AllToAllConnector,
+          allow_self_connections: false},
+          synapse: {type: StaticSynapse, weight: 0.1 nA, delay: 1 ms}}
+  into_all: {pre: pair, post: both, connector: {type: AllToAllConnector,
+             allow_self_connections: false},
+             synapse: {type: StaticSynapse, weight: 0.1 nA, delay: 1 ms}}
+recordings:
+  spikes: {target: cells, variables: [spikes]}
+  few: {target: odd, indices: [0, 1, 249999999999], variables: [spikes, v]}
+  mixed: {target: both, indices: [0, 250000000000, 250000000001], variables: [spikes]}
+  last: {target: tail, variables: [spikes]}
+export:
+  - {format: summary, path: summary.json}
+  - {format: nix, target: both, path: both.h5}
+"""
+
+HUGE_CONTIGUOUS = """\
+netspec: "1"
+name: huge-contiguous
+simulation: {timestep: 1 ms, duration: 100 ms, seed: 1}
+populations:
+  cells: {size: 1000000000000, cell_type: IF_curr_exp}
+  src: {size: "${10**12}", cell_type: SpikeSourcePoisson, parameters: {rate: 5 Hz}}
+views:
+  half: {population: cells, slice: [0, 500000000000]}
+  inner: {population: half, slice: [10, 400000000000]}
+  edge: {population: inner, indices: [5, 6, 7]}
+projections:
+  sparse: {pre: half, post: inner, connector: {type: FixedProbabilityConnector,
+           p_connect: 0.0000000001}, synapse: {type: StaticSynapse, weight: 0.1 nA}}
+  dense: {pre: edge, post: half, connector: {type: AllToAllConnector,
+          allow_self_connections: false}, synapse: {type: StaticSynapse, weight: 0.1 nA}}
+  drive: {pre: src, post: cells, connector: {type: OneToOneConnector},
+          synapse: {type: StaticSynapse, weight: 0.1 nA}}
+recordings:
+  spikes: {target: cells, variables: [spikes]}
+  few: {target: inner, indices: [0, 1, 399999999989], variables: [v]}
+  more: {target: half, indices: [3, 17], variables: [v]}
+  edge_v: {target: edge, variables: [v]}
+export:
+  - {format: summary, path: summary.json}
+"""
+
+
+def test_a_population_of_a_trillion_cells_validates_in_bounded_memory(tmp_path: Path) -> None:
+    """No cap on a population's size: validation keeps nothing per cell (slices are
+    ranges, overlaps are arithmetic), and the estimate says what the network costs."""
+    spec = tmp_path / "huge.yaml"
+    spec.write_text(HUGE, encoding="utf-8")
+    done, peak = _validate_bounded(spec)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout + done.stderr
+    assert peak < 200, f"{peak:.0f} MiB"
+    network = netspec.load(spec)
+    assert network.size_of("odd") == 250_000_000_000
+    assert network.size_of("both") == 250_000_000_145
+    # self pairs are subtracted arithmetically: half and odd share all of odd's cells
+    from netspec.expected import expected_counts
+    counts = expected_counts(network)
+    assert counts["sparse"].synapses == pytest.approx(1e-10 * (5e11 * 2.5e11 - 2.5e11))
+    assert counts["dense"].synapses == 3 * 143  # 'some' and 'tail' share no cell
+    # each cell of 'pair' is in 'both' twice (through 'odd' and 'pair'): 4 self pairs
+    assert counts["into_all"].synapses == 2 * 250_000_000_145 - 4
+
+    # NEST's estimate refuses it: too many connections onto one cell, and memory
+    done, peak = _validate_bounded(spec, "--estimate")
+    assert done.returncode == 1 and _codes(done.stdout) == {"NS607", "NS608"}, done.stdout
+    assert "cells (NEST nodes): 2,000,000,000,000" in done.stdout
+    assert "use --threads 96858 or more" in done.stdout and "11.8 PiB" in done.stdout
+    assert peak < 200, f"{peak:.0f} MiB"
+    # SpiNNaker has no assemblies and projects between contiguous views only
+    started = time.monotonic()
+    done, peak = _validate_bounded(spec, "--backend", "all", "--estimate")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1 and _codes(done.stdout) == {"NS601"}, done.stdout
+    assert "Traceback" not in done.stderr and "imported []" in done.stderr
+    assert peak < 200 and elapsed < 60, f"{peak:.0f} MiB, {elapsed:.1f} s"
+    # valid on SpiNNaker too: every backend's checks, then NEST's estimate
+    spec.write_text(HUGE_CONTIGUOUS, encoding="utf-8")
+    started = time.monotonic()
+    done, peak = _validate_bounded(spec, "--backend", "all", "--estimate")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1 and _codes(done.stdout) == {"NS607", "NS608"}, done.stdout
+    assert "estimate on NEST" in done.stdout and "memory on NEST: about 17.8 PiB" in done.stdout
+    assert "use --threads 167639 or more" in done.stdout  # the fewest: found by bisection
+    assert "Traceback" not in done.stderr and "imported []" in done.stderr
+    assert peak < 200 and elapsed < 60, f"{peak:.0f} MiB, {elapsed:.1f} s"
+
+
+def _codes(report: str) -> set[str]:
+    return {line.split("error[")[1][:5] for line in report.splitlines() if "error[" in line}
+
+
+def test_a_trillion_cells_are_refused_by_run_before_nest_is_imported(tmp_path: Path) -> None:
+    spec = tmp_path / "huge.yaml"
+    spec.write_text(HUGE, encoding="utf-8")
+    out = tmp_path / "out"
+    done, peak = _validate_bounded(spec, "--out", str(out), command="run")
+    assert done.returncode == 1 and "error[NS608]" in done.stderr, done.stderr
+    assert "of memory on NEST (2,000,000,000,000 cells" in done.stderr
+    assert "imported []" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() and peak < 200, f"{peak:.0f} MiB"
+    # compile and describe work on it, as quickly
+    script = tmp_path / "huge.py"
+    done, peak = _validate_bounded(spec, "-o", str(script), command="compile")
+    assert done.returncode == 0, done.stderr
+    ast.parse(script.read_text(encoding="utf-8"))
+    done, peak = _validate_bounded(spec, command="describe")
+    assert done.returncode == 0 and "250000000000" in done.stdout and peak < 200
+
+
+def test_a_population_beyond_64_bit_cell_numbers_is_refused_where_written(
+        tmp_path: Path) -> None:
+    spec = tmp_path / "beyond.yaml"
+    spec.write_text(TINY.replace("size: 4", "size: '${2**62 + 1}'"), encoding="utf-8")
+    found = netspec.validate(spec)
+    assert [(d.code, d.path, d.line) for d in found] == \
+        [("NS106", ("populations", "cells", "size"), 5)]
+    assert "64-bit" in found[0].message
+    spec.write_text(TINY.replace("size: 4", "size: '${2**62}'"), encoding="utf-8")
+    assert netspec.validate(spec) == ()

@@ -12,10 +12,13 @@ from netspec.model import Component, Population, View, cell_types
 from netspec.resolve.context import Invalid
 from netspec.resolve.templates import Entry, Templates
 
-#: Most cells of one population. Validation keeps per-cell index arrays (views,
-#: recordings, expected counts), so this bounds its memory on untrusted specs; the
-#: pre-flight estimate (netspec validate --estimate) says what a network costs to build.
-MAX_CELLS = 100_000_000
+#: Most cells of one population: NEST's node ids and PyNN's index arrays are 64-bit
+#: integers, and netspec's arithmetic on cells (numbers of pairs, node ids) stays within
+#: them below 2**62. Validation keeps no per-cell data (netspec/cells.py), so nothing
+#: else bounds a population here; what a network costs is the pre-flight estimate's
+#: question (netspec validate --estimate), and run refuses what will not fit.
+MAX_CELLS = 2**62
+
 
 class Populations(Templates):
     """Resolves ``populations`` and looks up what names refer to."""
@@ -50,12 +53,15 @@ class Populations(Templates):
         try:
             size = int(self.number(raw.get("size"), (*path, "size"), None, "size",
                                    integer=True))
-            # no upper bound here: what a network costs is estimated before it is built
-            # (netspec/estimate.py), and run refuses what will not fit
-            if size < 1 or size > MAX_CELLS:
+            # only a bound for 64-bit cell ids here: what a network costs is estimated
+            # before it is built (netspec/estimate.py), and run refuses what will not fit
+            if size < 1:
+                self.report((*path, "size"), "NS106", f"size must be at least 1, not {size}")
+                bad, size = True, None
+            elif size > MAX_CELLS:
                 self.report((*path, "size"), "NS106",
-                            f"size must be between 1 and {MAX_CELLS:,} cells, not {size:,} "
-                            "(netspec checks every cell of a population while validating)")
+                            f"size must be at most 2**62 = {MAX_CELLS:,} cells, not {size:,} "
+                            "(cells are numbered with 64-bit integers, as NEST's node ids)")
                 bad, size = True, None
         except Invalid:
             bad = True
@@ -121,7 +127,7 @@ class Populations(Templates):
             return range(self.populations[name].size)  # lazy: populations may be huge
         view = self.views[name]
         assert isinstance(view, View)
-        return list(view.indices)
+        return view.indices  # a range for slices of slices: kept lazy
 
     def unknown_reference(self, name: str, path: SpecPath, sections: tuple[str, ...]) -> None:
         if name in self.declared and self.declared[name] in sections:

@@ -65,8 +65,12 @@ class Views(Populations):
                 parent_indices = self.indices_of(str(parent))
                 kind, selector, chosen = self.selection(raw, path, parent_size, str(parent))
                 population = self.root_name(str(parent))
-                result = View(name, str(parent), population, kind, selector,
-                              tuple(parent_indices[i] for i in chosen), label,
+                # a slice of a range is a range: slices of populations and of slices stay
+                # lazy; an index list or a mask picks no more cells than the spec wrote
+                cells: Sequence[int] = (parent_indices[chosen.start:chosen.stop:chosen.step]
+                                        if isinstance(chosen, range) else
+                                        tuple(parent_indices[i] for i in chosen))
+                result = View(name, str(parent), population, kind, selector, cells, label,
                               self.origin(path), entry.template)
         finally:
             visiting.pop()

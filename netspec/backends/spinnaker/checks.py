@@ -5,7 +5,7 @@ without importing sPyNNaker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from math import ceil
 from typing import Any
 
@@ -34,6 +34,7 @@ from netspec.backends.spinnaker.partitioning import (
     n_bits,
     neurons_on_a_core,
 )
+from netspec.cells import Run, cell_runs, contains, select
 from netspec.diagnostics import Diagnostic, SpecPath, allowed, did_you_mean
 from netspec.loader import SourceMap
 from netspec.model import (
@@ -347,15 +348,13 @@ class Checker:
 
     # ---------------------------------------------------------------- recordings
     def recordings(self) -> Iterator[Diagnostic]:
-        rates: dict[tuple[str, str], tuple[int, set[int], str]] = {}
+        # (population, variable) → (rate, the cells recorded so far as runs, by whom)
+        rates: dict[tuple[str, str], tuple[int, list[Run], str]] = {}
         for recording in self.network.recordings.values():
             path = recording.origin.path
-            cells = _cells(self.network, recording.target)
+            cells = cell_runs(self.network, recording.target)
             if recording.indices is not None:
-                flat = [c for pop, ids in cells for c in ((pop, i) for i in ids)]
-                chosen = [flat[i] for i in recording.indices]
-                cells = [(pop, tuple(i for p, i in chosen if p == pop))
-                         for pop in dict.fromkeys(p for p, _ in chosen)]
+                cells = select(cells, recording.indices)
             for i, variable in enumerate(recording.variables):
                 for cell in self.network.cell_types_of(recording.target):
                     info = CELL_TYPES.get(cell)
@@ -378,20 +377,21 @@ class Checker:
             for variable in recording.variables:
                 if variable == "spikes":
                     continue
-                for pop, ids in cells:
+                for pop in dict.fromkeys(p for p, _ in cells):
+                    ids = [run for run in cells if run[0] == pop]
                     key = (pop, variable)
                     if key not in rates:
-                        rates[key] = (rate, set(ids), recording.name)
+                        rates[key] = (rate, ids, recording.name)
                         continue
                     previous, covered, by = rates[key]
-                    if rate != previous and not covered <= set(ids):
+                    if rate != previous and not contains(ids, covered):
                         yield self.say((*path, "sampling_interval"), "NS601",
                                        f"sPyNNaker samples '{variable}' of '{pop}' at one "
                                        f"interval: recording '{by}' samples it every "
                                        f"{previous * self.dt:g} ms, this one every "
                                        f"{rate * self.dt:g} ms")
                     else:
-                        rates[key] = (rate, covered | set(ids), recording.name)
+                        rates[key] = (rate, covered + ids, recording.name)
 
 
 def _with_defaults(component: Component,
@@ -417,23 +417,18 @@ def _show_rule(rule: tuple[Any, ...]) -> str:
     return " with ".join(parts)
 
 
-def _contiguous(indices: tuple[int, ...]) -> bool:
-    return bool(indices) and indices == tuple(range(indices[0], indices[0] + len(indices)))
+def _contiguous(indices: Sequence[int]) -> bool:
+    """Whether a view's cells are one run of consecutive cells (a range is checked by
+    its step, never cell by cell)."""
+    if isinstance(indices, range):
+        return len(indices) > 0 and (indices.step == 1 or len(indices) == 1)
+    return bool(indices) and tuple(indices) == tuple(range(indices[0],
+                                                           indices[0] + len(indices)))
 
 
-def _show(indices: tuple[int, ...], limit: int = 6) -> str:
+def _show(indices: Sequence[int], limit: int = 6) -> str:
     head = ", ".join(str(i) for i in indices[:limit])
     return f"cells {head}{', …' if len(indices) > limit else ''}"
-
-
-def _cells(network: Network, name: str) -> list[tuple[str, tuple[int, ...]]]:
-    """The root population cells of a target, in the target's order, by population."""
-    target = network.target(name)
-    if isinstance(target, Assembly):
-        return [pair for member in target.members for pair in _cells(network, member)]
-    if isinstance(target, View):
-        return [(target.population, target.indices)]
-    return [(target.name, tuple(range(target.size)))]
 
 
 def _longest_delay(projection: Projection) -> tuple[float | None, SpecPath]:
