@@ -532,16 +532,20 @@ def test_a_population_of_a_trillion_cells_validates_in_bounded_memory(tmp_path: 
     assert done.returncode == 1 and _codes(done.stdout) == {"NS601"}, done.stdout
     assert "Traceback" not in done.stderr and "imported []" in done.stderr
     assert peak < 200 and elapsed < 60, f"{peak:.0f} MiB, {elapsed:.1f} s"
-    # valid on SpiNNaker too: every backend's checks, then NEST's estimate
+    # contiguous views: SpiNNaker's checks pass but for the size of the machine it needs
     spec.write_text(HUGE_CONTIGUOUS, encoding="utf-8")
     started = time.monotonic()
     done, peak = _validate_bounded(spec, "--backend", "all", "--estimate")
     elapsed = time.monotonic() - started
+    assert done.returncode == 1 and _codes(done.stdout) == {"NS601"}, done.stdout
+    assert len(done.stdout.splitlines()) == 2 and "5,906,250,000 SpiNNaker cores" in done.stdout
+    assert "Traceback" not in done.stderr and "imported []" in done.stderr
+    assert peak < 200 and elapsed < 60, f"{peak:.0f} MiB, {elapsed:.1f} s"
+    done, peak = _validate_bounded(spec, "--estimate")
     assert done.returncode == 1 and _codes(done.stdout) == {"NS607", "NS608"}, done.stdout
     assert "estimate on NEST" in done.stdout and "memory on NEST: about 17.8 PiB" in done.stdout
     assert "use --threads 167639 or more" in done.stdout  # the fewest: found by bisection
-    assert "Traceback" not in done.stderr and "imported []" in done.stderr
-    assert peak < 200 and elapsed < 60, f"{peak:.0f} MiB, {elapsed:.1f} s"
+    assert peak < 200, f"{peak:.0f} MiB"
 
 
 def _codes(report: str) -> set[str]:
@@ -564,6 +568,20 @@ def test_a_trillion_cells_are_refused_by_run_before_nest_is_imported(tmp_path: P
     ast.parse(script.read_text(encoding="utf-8"))
     done, peak = _validate_bounded(spec, command="describe")
     assert done.returncode == 0 and "250000000000" in done.stdout and peak < 200
+
+
+def test_a_skewed_grid_of_a_trillion_cells_is_split_over_cores_at_once(tmp_path: Path) -> None:
+    """sPyNNaker's box of cells per core on a grid is searched among divisors up to the
+    neurons per core, never among all the cells of a side."""
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(TINY.replace("size: 4,", "size: 1000000000000, structure: {type: Grid2D, "
+                                 "aspect_ratio: 0.000000000004},"), encoding="utf-8")
+    started = time.monotonic()
+    found = netspec.validate(spec, backend="spinnaker")
+    assert time.monotonic() - started < 20
+    assert [(d.code, d.path) for d in found if d.severity == "error"] == [
+        ("NS601", ("populations", "cells", "size"))]
+    assert "SpiNNaker1M" in found[0].message
 
 
 def test_a_population_beyond_64_bit_cell_numbers_is_refused_where_written(

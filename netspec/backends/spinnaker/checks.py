@@ -5,6 +5,7 @@ without importing sPyNNaker."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from math import ceil
 from typing import Any
@@ -30,6 +31,7 @@ from netspec.backends.spinnaker.capabilities import (
 )
 from netspec.backends.spinnaker.machine import SELECTORS, named_kinds
 from netspec.backends.spinnaker.partitioning import (
+    LARGEST_MACHINE_CORES,
     max_delay_steps,
     n_bits,
     neurons_on_a_core,
@@ -76,6 +78,7 @@ class Checker:
         yield from self.simulation()
         for population in self.network.populations.values():
             yield from self.population(population)
+        yield from self.machine_size()
         for view in self.network.views.values():
             if isinstance(view, Assembly) and not ASSEMBLIES:
                 yield self.say(view.origin.path, "NS601",
@@ -174,6 +177,26 @@ class Checker:
             yield self.say((*path, "cell_type"), "NS606",
                            f"{population.cell_type} behaves differently on SpiNNaker: {note}",
                            severity="warning")
+
+    def machine_size(self) -> Iterator[Diagnostic]:
+        """No SpiNNaker machine maps a network whose neurons alone need more cores than
+        the largest one has (a lower bound: synapse and delay cores come on top);
+        reported at the size of the population that needs the most cores."""
+        cores = {name: math.ceil(population.size / neurons_on_a_core(self.network, population))
+                 for name, population in self.network.populations.items()
+                 if population.cell_type in CELL_TYPES}
+        total = sum(cores.values())
+        if total <= LARGEST_MACHINE_CORES:
+            return
+        name = max(cores, key=lambda n: cores[n])
+        population = self.network.populations[name]
+        yield self.say((*population.origin.path, "size"), "NS601",
+                       f"the populations' neurons alone need {total:,} SpiNNaker cores "
+                       f"('{name}': {population.size:,} neurons, "
+                       f"{neurons_on_a_core(self.network, population)} per core, "
+                       f"{cores[name]:,} cores), more than the largest SpiNNaker machine has "
+                       f"(SpiNNaker1M: {LARGEST_MACHINE_CORES:,} cores for applications); "
+                       "make the network smaller (parameters, --set)")
 
     def unseeded(self, value: Any, path: SpecPath,
                  on_machine: bool = True) -> Iterator[Diagnostic]:

@@ -15,6 +15,11 @@ from typing import Any
 from netspec.backends.spinnaker.capabilities import CELL_TYPES, DELAYS
 from netspec.model import Network, Population
 
+#: Cores for applications on the largest SpiNNaker machine, SpiNNaker1M: 1,200 boards of
+#: 48 chips, each of 18 cores of which one is the chip's monitor. A network whose neurons
+#: alone need more cannot be mapped on any machine.
+LARGEST_MACHINE_CORES = 1_200 * 48 * 17
+
 
 def neurons_per_core_option(network: Network) -> dict[str, Any]:
     """``simulation.backends.spinnaker.neurons_per_core`` (cell type → count) of a spec."""
@@ -50,7 +55,8 @@ def split_grid(shape: tuple[int, ...], limit: int) -> tuple[int, ...]:
     import itertools
 
     def divisors(n: int) -> list[int]:
-        return [d for d in range(1, n + 1) if n % d == 0 and d <= limit]
+        # at most ``limit`` candidates, whatever the size of the population
+        return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
 
     best: tuple[int, ...] = tuple(1 for _ in shape)
     best_key = (1, -1, tuple(-1 for _ in shape))
