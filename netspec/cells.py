@@ -53,6 +53,21 @@ def select(runs: Sequence[Run], positions: Sequence[int]) -> list[Run]:
     return [(runs[run][0], tuple(cells)) for run, cells in sorted(chosen.items())]
 
 
+def window(runs: Sequence[Run], start: int, stop: int) -> list[Run]:
+    """The cells at positions ``start`` to ``stop`` (excluded) of the cells ``runs`` hold
+    in order, still as runs (a slice of a range is a range)."""
+    chosen: list[Run] = []
+    offset = 0
+    for population, cells in runs:
+        low, high = max(start - offset, 0), min(stop - offset, len(cells))
+        if low < high:
+            chosen.append((population, cells[low:high]))
+        offset += len(cells)
+        if offset >= stop:
+            break
+    return chosen
+
+
 def common(a: Sequence[int], b: Sequence[int]) -> int:
     """How many cells two runs of one population share (each run holds a cell once)."""
     if isinstance(a, range) and isinstance(b, range):

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from netspec.cells import cell_runs, shared
+from netspec.cells import Run, cell_runs, shared, window
 from netspec.model import Component, Network, Projection, RandomValue
 
 #: Most (pre, post) pairs a distance expression is evaluated over.
@@ -210,57 +210,77 @@ def _distance_dependent(network: Network, projection: Projection,
         function = distance_function(str(projection.connector.parameters["d_expression"]))
     except ValueError as exc:
         return Expected(None, 0.0, False, pre, post, how, str(exc))
-    pre_xyz, why = _positions(network, projection.pre)
-    post_xyz, why_post = _positions(network, projection.post)
-    if pre_xyz is None or post_xyz is None:
-        return Expected(None, 0.0, False, pre, post, how, why or why_post)
-    pre_id = _identities(network, projection.pre)
-    post_id = _identities(network, projection.post)
-    total = variance = 0.0
+    why = _placement(network, projection.pre) or _placement(network, projection.post)
+    if why:
+        return Expected(None, 0.0, False, pre, post, how, why)
+    pre_runs, post_runs = cell_runs(network, projection.pre), cell_runs(network, projection.post)
+    # blocks of at most _CHUNK_PAIRS pairs; positions and identities are made per block,
+    # so memory stays that of one block, whatever the sizes
     rows = max(1, _CHUNK_PAIRS // max(post, 1))
+    columns = min(post, _CHUNK_PAIRS)
+    blocks = [window(post_runs, begin, begin + columns) for begin in range(0, post, columns)]
+    fixed = (_positions(network, blocks[0]), _identities(network, blocks[0])) \
+        if len(blocks) == 1 else None
+    total = variance = 0.0
     with np.errstate(all="ignore"):
-        for start in range(0, pre, rows):
-            a = pre_xyz[start:start + rows]
-            d = np.sqrt(((a[:, None, :] - post_xyz[None, :, :]) ** 2).sum(axis=2))
-            try:
-                p = np.asarray(function(d), dtype=float)
-            except (ValueError, TypeError, ArithmeticError) as exc:
-                return Expected(None, 0.0, False, pre, post, how,
-                                f"d_expression cannot be evaluated: {exc}")
-            p = np.broadcast_to(np.nan_to_num(p, nan=0.0), d.shape)
-            p = np.clip(p, 0.0, 1.0)
-            if not allow_self:
-                p = np.where(pre_id[start:start + rows, None] == post_id[None, :], 0.0, p)
-            total += float(p.sum())
-            variance += float((p * (1.0 - p)).sum())
+        for begin in range(0, pre, rows):
+            cells = window(pre_runs, begin, begin + rows)
+            a, a_id = _positions(network, cells), _identities(network, cells)
+            for block in blocks:
+                b, b_id = fixed or (_positions(network, block), _identities(network, block))
+                d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+                try:
+                    p = np.asarray(function(d), dtype=float)
+                except (ValueError, TypeError, ArithmeticError) as exc:
+                    return Expected(None, 0.0, False, pre, post, how,
+                                    f"d_expression cannot be evaluated: {exc}")
+                p = np.broadcast_to(np.nan_to_num(p, nan=0.0), d.shape)
+                p = np.clip(p, 0.0, 1.0)
+                if not allow_self:
+                    p = np.where(a_id[:, None] == b_id[None, :], 0.0, p)
+                total += float(p.sum())
+                variance += float((p * (1.0 - p)).sum())
     return Expected(total, variance, variance == 0.0, pre, post, how)
 
 
-def _identities(network: Network, name: str) -> np.ndarray:
-    """One integer per cell of ``name``, equal for the same cell of the same population."""
+def _identities(network: Network, runs: list[Run]) -> np.ndarray:
+    """One integer per cell of ``runs``, equal for the same cell of the same population."""
     offsets: dict[str, int] = {}
     start = 0
     for population, item in network.populations.items():
         offsets[population] = start
         start += item.size
     return np.concatenate([offsets[p] + np.asarray(cells, dtype=np.int64)
-                           for p, cells in cell_runs(network, name)])
+                           for p, cells in runs])
 
 
-def _positions(network: Network, name: str) -> tuple[np.ndarray | None, str]:
-    """The (n, 3) positions of the cells of ``name`` as PyNN places them, or why not."""
-    parts = []
+def _placement(network: Network, name: str) -> str:
+    """Why the positions of the cells of ``name`` are known only once it is built, or
+    ``""`` when PyNN's structures give them (nothing is placed to find out)."""
     for population, cells in cell_runs(network, name):
         item = network.populations[population]
         structure = item.structure or Component("Line", {})
         if structure.parameters.get("fill_order") == "random" and len(cells) != item.size:
-            return None, (f"'{population}' is filled in random order, so the positions of "
-                          f"the cells of '{name}' are known only when it is built")
-        xyz = structure_positions(structure, item.size, np.asarray(cells, dtype=np.int64))
+            return (f"'{population}' is filled in random order, so the positions of "
+                    f"the cells of '{name}' are known only when it is built")
+        found = structure_positions(structure, item.size, np.zeros(0, dtype=np.int64))
+        if isinstance(found, str):
+            return f"'{population}': {found}"
+    return ""
+
+
+def _positions(network: Network, runs: list[Run]) -> np.ndarray:
+    """The (n, 3) positions of the cells of ``runs`` as PyNN places them (their
+    :func:`_placement` is known)."""
+    parts = []
+    for population, cells in runs:
+        item = network.populations[population]
+        xyz = structure_positions(item.structure or Component("Line", {}), item.size,
+                                  np.asarray(cells, dtype=np.int64))
         if isinstance(xyz, str):
-            return None, f"'{population}': {xyz}"
+            raise ValueError(xyz)  # ruled out by _placement
         parts.append(xyz)
-    return np.concatenate(parts), ""
+    return np.concatenate(parts)
 
 
 def structure_positions(structure: Component, n: int,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netspec.cells import Run, common, contains, overlap, select, shared
+from netspec.cells import Run, common, contains, overlap, select, shared, window
 from netspec.cells import _intersection as intersection
 
 ranges = st.builds(range, st.integers(0, 60), st.integers(0, 90), st.integers(1, 9))
@@ -49,6 +49,14 @@ def test_selecting_positions_picks_those_cells(a: list[Run], positions: list[int
     assert {(p, c) for p, x in select(a, positions) for c in x} == wanted
 
 
+@settings(max_examples=300, deadline=None)
+@given(runs, st.integers(0, 120), st.integers(0, 120))
+def test_a_window_holds_the_cells_at_those_positions(a: list[Run], start: int,
+                                                     stop: int) -> None:
+    every = [(p, c) for p, x in a for c in x]
+    assert [(p, c) for p, x in window(a, start, stop) for c in x] == every[start:stop]
+
+
 def test_huge_runs_are_counted_arithmetically() -> None:
     n = 10**12
     odd, every_third = range(1, n, 2), range(0, n, 3)
@@ -61,6 +69,8 @@ def test_huge_runs_are_counted_arithmetically() -> None:
     population: list[Run] = [("cells", range(n))]
     assert shared(population, population) == n
     assert select(population, [n - 1, 0, n]) == [("cells", (n - 1, 0))]
+    assert window(population + population, n - 2, n + 1) == [("cells", range(n - 2, n)),
+                                                             ("cells", range(0, 1))]
     assert contains(population, [("cells", range(7, n, 7))])
     assert not contains([("cells", range(0, n, 2))], [("cells", range(0, n, 3))])
     # a run spread over two others: checked cell by cell only when small

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import stat
 import subprocess
@@ -568,6 +569,32 @@ def test_a_trillion_cells_are_refused_by_run_before_nest_is_imported(tmp_path: P
     ast.parse(script.read_text(encoding="utf-8"))
     done, peak = _validate_bounded(spec, command="describe")
     assert done.returncode == 0 and "250000000000" in done.stdout and peak < 200
+
+
+def test_distances_are_computed_for_the_cells_connected_only(tmp_path: Path) -> None:
+    """The expected synapses of a distance-dependent projection between a few cells of a
+    grid of 10^12 place those cells only (by index arithmetic), never the whole grid."""
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(TINY.replace("size: 4,", "size: 1000000000000, structure: {type: Grid2D, "
+                                 "dx: 10, dy: 10},") + """\
+views:
+  corner: {population: cells, indices: [0, 1, 1000000, 999999999999]}
+  strip: {population: cells, slice: [0, 1000]}
+projections:
+  near: {pre: corner, post: strip, connector: {type: DistanceDependentProbabilityConnector,
+         d_expression: "exp(-d/100)", allow_self_connections: false},
+         synapse: {type: StaticSynapse, weight: 0.1 nA}}
+""", encoding="utf-8")
+    done, peak = _validate_bounded(spec, "--estimate")
+    assert "near" in done.stdout and "expected" in done.stdout, done.stdout + done.stderr
+    assert peak < 200, f"{peak:.0f} MiB"
+    from netspec.expected import expected_counts
+    found = expected_counts(netspec.load(spec))["near"]
+    # PyNN's Grid2D of 10^6 x 10^6: cell i at (10 * (i // 10^6), 10 * (i % 10^6))
+    xy = {i: (10.0 * (i // 10**6), 10.0 * (i % 10**6)) for i in (0, 1, 10**6, 10**12 - 1)}
+    want = sum(math.exp(-math.dist(xy[i], (0.0, 10.0 * j)) / 100)
+               for i in xy for j in range(1000) if i != j)
+    assert found.synapses == pytest.approx(want, rel=1e-12)
 
 
 def test_a_skewed_grid_of_a_trillion_cells_is_split_over_cores_at_once(tmp_path: Path) -> None:
