@@ -7,8 +7,8 @@ pick, whether two targets overlap, how many cells a projection's ``pre`` and ``p
 share — is answered from these runs arithmetically (two ranges intersect where two
 arithmetic progressions meet, found with the extended Euclidean algorithm), so its
 cost never grows with a population's size: a spec may declare 10^12 cells and still
-validate in milliseconds; what such a network costs to build is the pre-flight
-estimate's question (:mod:`netspec.estimate`).
+validate as fast, and in as little memory, as a small one; what such a network costs to
+build is the pre-flight estimate's question (:mod:`netspec.estimate`).
 """
 
 from __future__ import annotations
