@@ -319,11 +319,8 @@ def _threads_needed(result: Estimate, model: str, per_vp: float) -> int | None:
 
 def _busiest(result: Estimate, model: str, threads: int) -> float:
     vps = threads * result.processes
-    total = 0.0
-    for p in result.projections:
-        if p.model == model:
-            total += p.synapses * math.ceil(p.post_size / vps) / p.post_size
-    return total
+    return sum(busiest_vp_share(p.synapses, p.post_size, vps)
+               for p in result.projections if p.model == model)
 
 
 def _is_source(cell_type: str) -> bool:
