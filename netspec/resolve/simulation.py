@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Any
 
 import quantities as pq
 
 from netspec import units
-from netspec.diagnostics import SpecPath
+from netspec.diagnostics import SpecPath, describe_value
 from netspec.model import Simulation
 from netspec.resolve.context import Invalid
 from netspec.resolve.values import Values
@@ -21,6 +22,9 @@ DEFAULT_MAX_DELAY = 10.0
 NEST_CHOICES: dict[str, tuple[Any, ...]] = {
     "native_connectors": (True, False),
 }
+#: SpiNNaker machine settings that are names (the only ones an expression may give).
+MACHINE_TEXT = ("board_address", "spalloc_server", "spalloc_user", "spalloc_group",
+                "spalloc_machine")
 
 
 class SimulationSection(Values):
@@ -88,6 +92,7 @@ class SimulationSection(Values):
         self.check_nest_options(nest, (*path, "backends", "nest"))
         spinnaker = self.backend_options(backends.get("spinnaker"),
                                          (*path, "backends", "spinnaker"))
+        self.check_spinnaker_options(spinnaker, (*path, "backends", "spinnaker"))
         return Simulation(timestep, values["duration"], min_delay, max_delay, seed,
                           seed_given, nest, spinnaker,
                           self.origin(path) if "simulation" in self.data else None)
@@ -107,16 +112,48 @@ class SimulationSection(Values):
                 pass
         return out
 
+    def whole_option(self, options: dict[str, Any], key: str, path: SpecPath,
+                     name: str) -> None:
+        """``options[key]``, when given, must be a whole number of at least 1 (an expression
+        may give one as 2.0); otherwise it is reported at ``path`` and dropped."""
+        value = options.get(key)
+        if isinstance(value, float) and value.is_integer():
+            value = options[key] = int(value)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            self.report(path, "NS106", f"{name} must be a whole number of at least 1, not "
+                                       f"{describe_value(value)}")
+            options.pop(key)
+
+    def check_spinnaker_options(self, options: dict[str, Any], path: SpecPath) -> None:
+        """What expressions gave SpiNNaker's options must be values they take (the schema
+        checks literal values only)."""
+        factor = options.get("time_scale_factor")
+        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, int | float)
+                                   or not math.isfinite(factor) or factor <= 0):
+            self.report((*path, "time_scale_factor"), "NS106",
+                        f"time_scale_factor must be a number above 0, not "
+                        f"{describe_value(factor)}")
+            options.pop("time_scale_factor")
+        per_core = options.get("neurons_per_core")
+        if isinstance(per_core, dict):
+            for cell in list(per_core):
+                self.whole_option(per_core, cell, (*path, "neurons_per_core", cell),
+                                  f"neurons_per_core of {cell}")
+        machine = options.get("machine")
+        if isinstance(machine, dict):
+            for key in MACHINE_TEXT:
+                value = machine.get(key)
+                if value is not None and not (isinstance(value, str) and value.strip()
+                                              and value.isprintable() and len(value) <= 255):
+                    self.report((*path, "machine", key), "NS103",
+                                f"{key} must be a name of at most 255 printable characters, "
+                                f"not {describe_value(value)}")
+                    machine.pop(key)
+
     def check_nest_options(self, options: dict[str, Any], path: SpecPath) -> None:
         """What an expression gave a NEST option must be a value the option takes."""
-        threads = options.get("threads")
-        if isinstance(threads, float) and threads.is_integer():
-            threads = options["threads"] = int(threads)
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                    or threads < 1):
-            self.report((*path, "threads"), "NS106",
-                        f"threads must be a whole number of at least 1, not {threads!r}")
-            options.pop("threads")
+        self.whole_option(options, "threads", (*path, "threads"), "threads")
         for key, allowed in NEST_CHOICES.items():
             value = options.get(key)
             if value is None:
@@ -126,5 +163,5 @@ class SimulationSection(Values):
                 shown = " or ".join(repr(c).lower() if isinstance(c, bool) else repr(c)
                                     for c in allowed)
                 self.report((*path, key), "NS103",
-                            f"{key} must be {shown}, not {value!r}")
+                            f"{key} must be {shown}, not {describe_value(value)}")
                 options.pop(key)
