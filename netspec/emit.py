@@ -85,16 +85,15 @@ def emit(plan: Plan) -> str:
         f"Backend: {plan.backend}. Run with: python <this file> [output folder]",
         '"""',
         "",
-        *(["import csv"] if formats & {"sonata"} else []),
         *(["import json"] if formats & {"summary", "stats"} else []),
         "import sys",
         "from pathlib import Path",
         "",
     ]
     imports = [
-        *(["import h5py"] if formats & {"sonata"} else []),
         *(["import matplotlib"] if formats & {"plot"} else []),
-        "import numpy as np",
+        *(["import numpy as np"] if "np" in names or formats & {"stats", "plot"}
+          or any("np." in line for line in plan.script_after_run) else []),
         f"import {plan.imports[0]} as sim",
         *(["import quantities as pq"] if formats & {"plot"} else []),
     ]
@@ -109,8 +108,10 @@ def emit(plan: Plan) -> str:
     ]
     # netspec's own helpers (on NEST: the exact fast path, the native rules): the script
     # builds its network with the very code that `netspec run` uses
+    modules = {**plan.helpers,
+               **({"sonatafile": "netspec.export.sonatafile"} if formats & {"sonata"} else {})}
     helpers = ["", *(f"from {module.rpartition('.')[0]} import {alias}"
-                     for alias, module in sorted(plan.helpers.items()))] if plan.helpers else []
+                     for alias, module in sorted(modules.items()))] if modules else []
     return "\n".join([*head, *sorted(imports, key=str.lower), *froms, *helpers, "", body])
 
 
@@ -226,7 +227,6 @@ def _literal(value: Any, used: int = 0) -> str:
 def _exports(plan: Plan) -> list[str]:
     network: Network = plan.network
     lines = ["# === export (PyNN's own writers) ==="]
-    helpers: list[str] = []
     for export in network.exports:
         if export.format == "stats":
             lines += _stats(plan, export.path, stats_targets(network, export))
@@ -237,24 +237,18 @@ def _exports(plan: Plan) -> list[str]:
         targets = list(dict.fromkeys(export_targets(network, export)))
         variables = list(export.variables) if export.variables else "all"
         if export.format == "sonata":
-            if not helpers:
-                helpers = _SONATA_HELPERS
             files = export_files(export)
             if "/" in files[0]:  # the files beside it share its folder
                 lines.append(f"(out / {files[0]!r}).parent.mkdir(parents=True, exist_ok=True)")
-            cells = ", ".join(plan.objects[t] for t in targets)
-            lines.append(f"_sonata_spikes(out / {files[0]!r}, [{cells}])")
-            lines.append(_expr(Call(Sym("_sonata_nodes"), (
-                _Code(f"out / {files[1]!r}"), _Code(f"out / {files[2]!r}"),
-                [Lit((Sym(plan.objects[name]), _is_spike_source(network, name)))
-                 for name in network.populations]))))
-            if export.edges:
-                helpers = [*_SONATA_HELPERS, *_SONATA_EDGES]
-                lines.append(_expr(Call(Sym("_sonata_edges"), (
-                    _Code(f"out / {files[3]!r}"), _Code(f"out / {files[4]!r}"),
-                    [Lit((Lit(name), Sym(plan.objects[name])))
-                     for name in network.projections],
-                    [Sym(plan.objects[name]) for name in network.populations]))))
+            populations = [Lit((Sym(plan.objects[name]), _is_spike_source(network, name)))
+                           for name in network.populations]
+            projections = [Lit((Lit(name), Sym(plan.objects[name])))
+                           for name in network.projections] if export.edges else None
+            lines.append(_expr(Call(Sym("sonatafile.write_from_pynn"), (
+                [_Code(f"out / {f!r}") for f in files],
+                [Sym(plan.objects[t]) for t in targets], populations,
+                *([projections] if projections is not None else [])),
+                (("t_stop", Lit(network.simulation.duration)),))))
             continue
         for target in targets:
             var = plan.objects[target]
@@ -269,7 +263,7 @@ def _exports(plan: Plan) -> list[str]:
                 lines.append(f"{var}.write_data(str(out / {path!r}), variables={variables!r})")
         if export.format == "summary":
             lines += _summary(plan, export.path)
-    return [*helpers, *lines]
+    return lines
 
 
 def _is_spike_source(network: Network, population: str) -> bool:
@@ -281,111 +275,6 @@ def _is_spike_source(network: Network, population: str) -> bool:
 def _suffixed(path: str, suffix: str) -> str:
     p = Path(path)
     return str(p.with_name(p.stem + suffix + p.suffix))
-
-
-#: SONATA writers of the emitted script (the layout of netspec/export/sonatafile.py).
-_SONATA_HELPERS = '''# === SONATA writers ===
-SORTING = h5py.enum_dtype({'none': 0, 'by_id': 1, 'by_time': 2}, basetype='u1')
-
-
-def _sonata_header(h5):
-    h5.attrs['magic'] = np.uint32(0x0A7A)
-    h5.attrs['version'] = np.array([0, 1], dtype=np.uint32)
-
-
-def _sonata_spikes(path, targets):
-    """Spikes per PyNN Population, node ids relative to it, sorted by time."""
-    populations = {}
-    for cells in targets:
-        for train in cells.get_data('spikes', clear=False).segments[0].spiketrains:
-            trains = populations.setdefault(train.annotations['source_population'], {})
-            trains[int(train.annotations['source_index'])] = np.asarray(
-                train.rescale('ms').magnitude, dtype=np.float64)
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('spikes')
-        for label, trains in populations.items():
-            times = np.concatenate([np.empty(0), *trains.values()])
-            ids = np.concatenate([np.empty(0, dtype=np.uint64)] + [
-                np.full(len(t), i, dtype=np.uint64) for i, t in trains.items()])
-            order = np.lexsort((ids, times))
-            group = h5.create_group('spikes/' + label)
-            group.attrs.create('sorting', 2, dtype=SORTING)
-            group.create_dataset('timestamps', data=times[order]).attrs['units'] = 'ms'
-            group.create_dataset('node_ids', data=ids[order])
-
-
-def _sonata_nodes(path, types_path, populations):
-    """Every Population: one node type each, PyNN's positions."""
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('nodes')
-        for type_id, (cells, _) in enumerate(populations):
-            group = h5.create_group('nodes/' + cells.label)
-            n = cells.size
-            group.create_dataset('node_id', data=np.arange(n, dtype=np.uint64))
-            group.create_dataset('node_type_id', data=np.full(n, type_id, dtype=np.int64))
-            group.create_dataset('node_group_id', data=np.zeros(n, dtype=np.uint32))
-            group.create_dataset('node_group_index', data=np.arange(n, dtype=np.uint64))
-            attributes = group.create_group('0')
-            positions = np.asarray(cells.positions, dtype=np.float64)
-            for axis, values in zip('xyz', positions, strict=True):
-                attributes.create_dataset(axis, data=values)
-    with open(types_path, 'w', newline='', encoding='utf-8') as handle:
-        writer = csv.writer(handle, delimiter=' ', lineterminator='\\n')
-        writer.writerow(['node_type_id', 'pop_name', 'model_type', 'model_template'])
-        for type_id, (cells, spike_source) in enumerate(populations):
-            writer.writerow([type_id, cells.label, 'virtual' if spike_source else 'point_neuron',
-                             'pynn:' + type(cells.celltype).__name__])
-
-'''.splitlines()
-
-_SONATA_EDGES = '''def _sonata_edges(path, types_path, projections, populations):
-    """The connections PyNN built, one edge population per projection and pair of
-    Populations (ids relative to each Population)."""
-    firsts = np.array([int(cells.first_id) for cells in populations])
-    order = np.argsort(firsts)
-
-    def locate(ids):
-        k = order[np.searchsorted(firsts[order], ids, side='right') - 1]
-        return k, ids - firsts[k]
-
-    sets = []
-    for name, prj in projections:
-        rows = np.asarray(prj.get(['weight', 'delay'], format='list', with_address=True),
-                          dtype=np.float64).reshape(-1, 4)
-        pre, i = locate(np.asarray(prj.pre.all_cells, dtype=np.int64)[rows[:, 0].astype(int)])
-        post, j = locate(np.asarray(prj.post.all_cells, dtype=np.int64)[rows[:, 1].astype(int)])
-        pairs = sorted(set(zip(pre.tolist(), post.tolist(), strict=True)))
-        for a, b in pairs:
-            keep = (pre == a) & (post == b)
-            label = name if len(pairs) == 1 else (
-                f'{name}__{populations[a].label}__{populations[b].label}')
-            sets.append((label, prj, populations[a].label, populations[b].label, i[keep],
-                         j[keep], rows[keep, 2], rows[keep, 3]))
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('edges')
-        for type_id, (label, _, pre_label, post_label, i, j, w, d) in enumerate(sets):
-            group = h5.create_group('edges/' + label)
-            n = len(i)
-            group.create_dataset('source_node_id', data=i.astype(np.uint64)).attrs[
-                'node_population'] = pre_label
-            group.create_dataset('target_node_id', data=j.astype(np.uint64)).attrs[
-                'node_population'] = post_label
-            group.create_dataset('edge_type_id', data=np.full(n, type_id, dtype=np.int64))
-            group.create_dataset('edge_group_id', data=np.zeros(n, dtype=np.uint32))
-            group.create_dataset('edge_group_index', data=np.arange(n, dtype=np.uint64))
-            group.create_dataset('0/syn_weight', data=w)
-            group.create_dataset('0/delay', data=d)
-    with open(types_path, 'w', newline='', encoding='utf-8') as handle:
-        writer = csv.writer(handle, delimiter=' ', lineterminator='\\n')
-        writer.writerow(['edge_type_id', 'pop_name', 'model_template', 'receptor_type'])
-        for type_id, (label, prj, *_) in enumerate(sets):
-            writer.writerow([type_id, label, 'pynn:' + type(prj.synapse_type).__name__,
-                             prj.receptor_type])
-
-'''.splitlines()
 
 
 def _summary(plan: Plan, path: str) -> list[str]:

@@ -179,10 +179,11 @@ class Profile(Protocol):
 #: script binds is here.
 SCRIPT_NAMES = frozenset({
     "sim", "np", "rng", "native_rng", "RandomDistribution", "NumpyRNG", "Sequence", "space",
-    "sys", "json", "csv", "h5py", "Path", "NixIO", "SORTING", "out", "io", "h5", "group",
-    # the plot export's imports, and the aliases of netspec's NEST helper modules (a spec
-    # object bound first to one of these would shadow the module the script imports)
+    "sys", "json", "Path", "NixIO", "out", "io",
+    # the plot export's imports, and the aliases of netspec's helper modules (a spec object
+    # bound first to one of these would shadow the module the script imports)
     "matplotlib", "pq", "AnalogSignal", "Figure", "Panel", "nest_exact", "nest_native",
+    "sonatafile",
 })
 
 #: Every name a spec object's variable must avoid: Python's keywords (``class``), soft

@@ -32,13 +32,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
 
 from netspec.export.guarded import guarded
-from netspec.export.recorded import RecordedData
-from netspec.export.structure import EdgeSet, PopulationInfo
+from netspec.export.recorded import RecordedData, collect
+from netspec.export.structure import EdgeSet, PopulationInfo, edge_sets, population_info
 
 #: SONATA's ``sorting`` attribute is an HDF5 enum (libsonata refuses a string).
 SORTING = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1")
@@ -77,7 +78,30 @@ def write(files: Sequence[Path], data: Sequence[RecordedData],
           populations: Sequence[PopulationInfo], edges: Sequence[EdgeSet] | None = None) -> None:
     """Write the files of one export (as :func:`netspec.checks.export_files` names them):
     spikes, nodes, node types and, with ``edges``, edges and edge types."""
-    path = files[0]
+    write_spikes(files[0], data)
+    write_nodes(files[1], files[2], populations)
+    if edges is not None:
+        write_edges(files[3], files[4], edges)
+
+
+def write_from_pynn(files: Sequence[Path], targets: Sequence[Any],
+                    populations: Sequence[tuple[Any, bool]],
+                    projections: Sequence[tuple[str, Any]] | None = None, *,
+                    t_stop: float) -> None:
+    """:func:`write` from built PyNN objects, for a script emitted by ``netspec compile``:
+    the spikes of ``targets`` (populations, views, assemblies) up to ``t_stop`` (ms), every
+    Population as ``(population, is_spike_source)``, and, when given, the connections of
+    ``projections`` (``(name, Projection)`` pairs)."""
+    data = [collect(target, ["spikes"], name=str(target.label), t_stop=t_stop)
+            for target in targets]
+    infos = [population_info(cells, spike_source) for cells, spike_source in populations]
+    edges = None if projections is None else edge_sets(
+        projections, [cells for cells, _ in populations])
+    write(files, data, infos, edges)
+
+
+def write_spikes(path: Path, data: Sequence[RecordedData]) -> None:
+    """The spikes file: the spikes of ``data`` per PyNN Population."""
     # each HDF5 file through a guard: a full disk raises OSError after HDF5 closed the file
     with guarded(path) as guard, h5py.File(guard, "w") as f:
         _header(f)
@@ -87,9 +111,6 @@ def write(files: Sequence[Path], data: Sequence[RecordedData],
             group.attrs.create("sorting", _BY_TIME, dtype=SORTING)
             group.create_dataset("timestamps", data=times).attrs["units"] = "ms"
             group.create_dataset("node_ids", data=ids)
-    write_nodes(files[1], files[2], populations)
-    if edges is not None:
-        write_edges(files[3], files[4], edges)
 
 
 def write_nodes(nodes: Path, types: Path, populations: Sequence[PopulationInfo]) -> None:

@@ -5,17 +5,19 @@ export asks for them, the connections PyNN built.
 :func:`populations` and :func:`connections` read the PyNN objects after the network is
 built; the connections of a projection between views or assemblies are mapped back to
 the Populations they belong to (SONATA numbers nodes within a population).
+:func:`population_info` and :func:`edge_sets` read the PyNN objects alone: a script
+emitted by ``netspec compile`` describes its network with them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from netspec.model import Assembly, Network, View
+from netspec.model import Network
 
 
 @dataclass(frozen=True)
@@ -68,35 +70,46 @@ def populations(network: Network, pynn: Mapping[str, Any]) -> tuple[PopulationIn
 
 
 def connections(network: Network, pynn: Mapping[str, Any]) -> tuple[EdgeSet, ...]:
-    """The connections every projection built, split by (pre, post) Population."""
+    """The connections every projection of ``network`` built, split by (pre, post)
+    Population."""
+    return edge_sets([(name, pynn[name]) for name in network.projections],
+                     [pynn[name] for name in network.populations])
+
+
+def population_info(cells: Any, spike_source: bool) -> PopulationInfo:
+    """A built PyNN Population as the writers describe it (a script that has no spec
+    calls this)."""
+    try:
+        positions: np.ndarray | None = np.asarray(cells.positions, dtype=np.float64)
+    except Exception:  # a backend that does not keep positions
+        positions = None
+    return PopulationInfo(str(cells.label), str(cells.label), int(cells.size),
+                          type(cells.celltype).__name__, spike_source, positions)
+
+
+def edge_sets(projections: Sequence[tuple[str, Any]],
+              populations: Sequence[Any]) -> tuple[EdgeSet, ...]:
+    """The connections of built PyNN projections (``(name, Projection)`` pairs), split by
+    the (pre, post) pair of ``populations`` their cells belong to, with indices within
+    those Populations (a Population's cells are numbered from its ``first_id``)."""
+    firsts = np.array([int(p.first_id) for p in populations], dtype=np.int64)
+    order = np.argsort(firsts)
+    labels = [str(p.label) for p in populations]
+
+    def locate(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = order[np.searchsorted(firsts[order], ids, side="right") - 1]
+        return k, ids - firsts[k]
+
     out: list[EdgeSet] = []
-    for name, projection in network.projections.items():
-        obj = pynn[name]
+    for name, obj in projections:
         rows = np.asarray(obj.get(["weight", "delay"], format="list", gather=True,
                                   with_address=True), dtype=np.float64).reshape(-1, 4)
-        pre_pop, pre_index = cells(network, projection.pre)
-        post_pop, post_index = cells(network, projection.post)
-        i, j = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
-        pairs = {(int(a), int(b)) for a, b in zip(pre_pop[i], post_pop[j], strict=True)}
-        labels = [network.populations[p].label for p in network.populations]
-        for a, b in sorted(pairs):
-            keep = (pre_pop[i] == a) & (post_pop[j] == b)
-            out.append(EdgeSet(name, projection.synapse.type, projection.receptor_type,
-                               labels[a], labels[b], pre_index[i[keep]], post_index[j[keep]],
-                               rows[keep, 2], rows[keep, 3]))
+        pre_ids = np.asarray(obj.pre.all_cells, dtype=np.int64)[rows[:, 0].astype(np.int64)]
+        post_ids = np.asarray(obj.post.all_cells, dtype=np.int64)[rows[:, 1].astype(np.int64)]
+        (pre, i), (post, j) = locate(pre_ids), locate(post_ids)
+        for a, b in sorted({(int(a), int(b)) for a, b in zip(pre, post, strict=True)}):
+            keep = (pre == a) & (post == b)
+            out.append(EdgeSet(name, type(obj.synapse_type).__name__, str(obj.receptor_type),
+                               labels[a], labels[b], i[keep], j[keep], rows[keep, 2],
+                               rows[keep, 3]))
     return tuple(out)
-
-
-def cells(network: Network, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The cells of a population, view or assembly in PyNN's order, as two arrays: the
-    position of each cell's Population in ``network.populations`` and its index there."""
-    order = list(network.populations)
-    target = network.target(name)
-    if isinstance(target, Assembly):
-        parts = [cells(network, member) for member in target.members]
-        return (np.concatenate([p for p, _ in parts]), np.concatenate([i for _, i in parts]))
-    if isinstance(target, View):
-        index = np.asarray(target.indices, dtype=np.int64)
-        return np.full(index.size, order.index(target.population), dtype=np.int64), index
-    return (np.full(target.size, order.index(target.name), dtype=np.int64),
-            np.arange(target.size, dtype=np.int64))

@@ -4,12 +4,10 @@ Spec sha256: b93029b68f0d927f563dcfdbff625f37d394aad2fe62aee0b10c19ab5ba637b6
 Backend: nest. Run with: python <this file> [output folder]
 """
 
-import csv
 import json
 import sys
 from pathlib import Path
 
-import h5py
 import matplotlib
 import numpy as np
 import pyNN.nest as sim
@@ -20,6 +18,7 @@ from pyNN.random import NumpyRNG, RandomDistribution
 from pyNN.utility.plotting import Figure, Panel
 
 from netspec.backends import nest_exact
+from netspec.export import sonatafile
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/cuba-dc-views')
 out.mkdir(parents=True, exist_ok=True)
@@ -140,105 +139,6 @@ inh[np.array([0, 1, 2])].record(['v'], sampling_interval=0.5)
 # === simulate ===
 sim.run(500.0)
 
-# === SONATA writers ===
-SORTING = h5py.enum_dtype({'none': 0, 'by_id': 1, 'by_time': 2}, basetype='u1')
-
-
-def _sonata_header(h5):
-    h5.attrs['magic'] = np.uint32(0x0A7A)
-    h5.attrs['version'] = np.array([0, 1], dtype=np.uint32)
-
-
-def _sonata_spikes(path, targets):
-    """Spikes per PyNN Population, node ids relative to it, sorted by time."""
-    populations = {}
-    for cells in targets:
-        for train in cells.get_data('spikes', clear=False).segments[0].spiketrains:
-            trains = populations.setdefault(train.annotations['source_population'], {})
-            trains[int(train.annotations['source_index'])] = np.asarray(
-                train.rescale('ms').magnitude, dtype=np.float64)
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('spikes')
-        for label, trains in populations.items():
-            times = np.concatenate([np.empty(0), *trains.values()])
-            ids = np.concatenate([np.empty(0, dtype=np.uint64)] + [
-                np.full(len(t), i, dtype=np.uint64) for i, t in trains.items()])
-            order = np.lexsort((ids, times))
-            group = h5.create_group('spikes/' + label)
-            group.attrs.create('sorting', 2, dtype=SORTING)
-            group.create_dataset('timestamps', data=times[order]).attrs['units'] = 'ms'
-            group.create_dataset('node_ids', data=ids[order])
-
-
-def _sonata_nodes(path, types_path, populations):
-    """Every Population: one node type each, PyNN's positions."""
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('nodes')
-        for type_id, (cells, _) in enumerate(populations):
-            group = h5.create_group('nodes/' + cells.label)
-            n = cells.size
-            group.create_dataset('node_id', data=np.arange(n, dtype=np.uint64))
-            group.create_dataset('node_type_id', data=np.full(n, type_id, dtype=np.int64))
-            group.create_dataset('node_group_id', data=np.zeros(n, dtype=np.uint32))
-            group.create_dataset('node_group_index', data=np.arange(n, dtype=np.uint64))
-            attributes = group.create_group('0')
-            positions = np.asarray(cells.positions, dtype=np.float64)
-            for axis, values in zip('xyz', positions, strict=True):
-                attributes.create_dataset(axis, data=values)
-    with open(types_path, 'w', newline='', encoding='utf-8') as handle:
-        writer = csv.writer(handle, delimiter=' ', lineterminator='\n')
-        writer.writerow(['node_type_id', 'pop_name', 'model_type', 'model_template'])
-        for type_id, (cells, spike_source) in enumerate(populations):
-            writer.writerow([type_id, cells.label, 'virtual' if spike_source else 'point_neuron',
-                             'pynn:' + type(cells.celltype).__name__])
-
-def _sonata_edges(path, types_path, projections, populations):
-    """The connections PyNN built, one edge population per projection and pair of
-    Populations (ids relative to each Population)."""
-    firsts = np.array([int(cells.first_id) for cells in populations])
-    order = np.argsort(firsts)
-
-    def locate(ids):
-        k = order[np.searchsorted(firsts[order], ids, side='right') - 1]
-        return k, ids - firsts[k]
-
-    sets = []
-    for name, prj in projections:
-        rows = np.asarray(prj.get(['weight', 'delay'], format='list', with_address=True),
-                          dtype=np.float64).reshape(-1, 4)
-        pre, i = locate(np.asarray(prj.pre.all_cells, dtype=np.int64)[rows[:, 0].astype(int)])
-        post, j = locate(np.asarray(prj.post.all_cells, dtype=np.int64)[rows[:, 1].astype(int)])
-        pairs = sorted(set(zip(pre.tolist(), post.tolist(), strict=True)))
-        for a, b in pairs:
-            keep = (pre == a) & (post == b)
-            label = name if len(pairs) == 1 else (
-                f'{name}__{populations[a].label}__{populations[b].label}')
-            sets.append((label, prj, populations[a].label, populations[b].label, i[keep],
-                         j[keep], rows[keep, 2], rows[keep, 3]))
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('edges')
-        for type_id, (label, _, pre_label, post_label, i, j, w, d) in enumerate(sets):
-            group = h5.create_group('edges/' + label)
-            n = len(i)
-            group.create_dataset('source_node_id', data=i.astype(np.uint64)).attrs[
-                'node_population'] = pre_label
-            group.create_dataset('target_node_id', data=j.astype(np.uint64)).attrs[
-                'node_population'] = post_label
-            group.create_dataset('edge_type_id', data=np.full(n, type_id, dtype=np.int64))
-            group.create_dataset('edge_group_id', data=np.zeros(n, dtype=np.uint32))
-            group.create_dataset('edge_group_index', data=np.arange(n, dtype=np.uint64))
-            group.create_dataset('0/syn_weight', data=w)
-            group.create_dataset('0/delay', data=d)
-    with open(types_path, 'w', newline='', encoding='utf-8') as handle:
-        writer = csv.writer(handle, delimiter=' ', lineterminator='\n')
-        writer.writerow(['edge_type_id', 'pop_name', 'model_template', 'receptor_type'])
-        for type_id, (label, prj, *_) in enumerate(sets):
-            writer.writerow([type_id, label, 'pynn:' + type(prj.synapse_type).__name__,
-                             prj.receptor_type])
-
 # === export (PyNN's own writers) ===
 with NixIO(str(out / 'cuba-dc-views_watched.h5'), mode='ow') as io:
     watched.write_data(io, variables='all')
@@ -247,17 +147,18 @@ with NixIO(str(out / 'probe_v.h5'), mode='ow') as io:
 exc.write_data(str(out / 'exc.pkl'), variables='all')
 inh.write_data(str(out / 'inh_spikes.pkl'), variables=['spikes'])
 (out / 'sonata/spikes.h5').parent.mkdir(parents=True, exist_ok=True)
-_sonata_spikes(out / 'sonata/spikes.h5', [cells])
-_sonata_nodes(
-    out / 'sonata/spikes_nodes.h5',
-    out / 'sonata/spikes_node_types.csv',
-    [(cells, False)],
-)
-_sonata_edges(
-    out / 'sonata/spikes_edges.h5',
-    out / 'sonata/spikes_edge_types.csv',
-    [('exc_to_all', exc_to_all), ('inh_to_all', inh_to_all)],
+sonatafile.write_from_pynn(
+    [
+        out / 'sonata/spikes.h5',
+        out / 'sonata/spikes_nodes.h5',
+        out / 'sonata/spikes_node_types.csv',
+        out / 'sonata/spikes_edges.h5',
+        out / 'sonata/spikes_edge_types.csv',
+    ],
     [cells],
+    [(cells, False)],
+    [('exc_to_all', exc_to_all), ('inh_to_all', inh_to_all)],
+    t_stop=500.0,
 )
 
 

@@ -4,12 +4,10 @@ Spec sha256: ca1e52981713888610f974c7db9c7ec639cc5891cb9dc4e0fcfbd6c60092661f
 Backend: nest. Run with: python <this file> [output folder]
 """
 
-import csv
 import json
 import sys
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pyNN.nest as sim
 from neo.io import NixIO
@@ -18,6 +16,7 @@ from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG
 
 from netspec.backends import nest_exact
+from netspec.export import sonatafile
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'results/grid-array-input')
 out.mkdir(parents=True, exist_ok=True)
@@ -166,68 +165,14 @@ edge.record(['spikes'])
 # === simulate ===
 sim.run(1000.0)
 
-# === SONATA writers ===
-SORTING = h5py.enum_dtype({'none': 0, 'by_id': 1, 'by_time': 2}, basetype='u1')
-
-
-def _sonata_header(h5):
-    h5.attrs['magic'] = np.uint32(0x0A7A)
-    h5.attrs['version'] = np.array([0, 1], dtype=np.uint32)
-
-
-def _sonata_spikes(path, targets):
-    """Spikes per PyNN Population, node ids relative to it, sorted by time."""
-    populations = {}
-    for cells in targets:
-        for train in cells.get_data('spikes', clear=False).segments[0].spiketrains:
-            trains = populations.setdefault(train.annotations['source_population'], {})
-            trains[int(train.annotations['source_index'])] = np.asarray(
-                train.rescale('ms').magnitude, dtype=np.float64)
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('spikes')
-        for label, trains in populations.items():
-            times = np.concatenate([np.empty(0), *trains.values()])
-            ids = np.concatenate([np.empty(0, dtype=np.uint64)] + [
-                np.full(len(t), i, dtype=np.uint64) for i, t in trains.items()])
-            order = np.lexsort((ids, times))
-            group = h5.create_group('spikes/' + label)
-            group.attrs.create('sorting', 2, dtype=SORTING)
-            group.create_dataset('timestamps', data=times[order]).attrs['units'] = 'ms'
-            group.create_dataset('node_ids', data=ids[order])
-
-
-def _sonata_nodes(path, types_path, populations):
-    """Every Population: one node type each, PyNN's positions."""
-    with h5py.File(path, 'w') as h5:
-        _sonata_header(h5)
-        h5.create_group('nodes')
-        for type_id, (cells, _) in enumerate(populations):
-            group = h5.create_group('nodes/' + cells.label)
-            n = cells.size
-            group.create_dataset('node_id', data=np.arange(n, dtype=np.uint64))
-            group.create_dataset('node_type_id', data=np.full(n, type_id, dtype=np.int64))
-            group.create_dataset('node_group_id', data=np.zeros(n, dtype=np.uint32))
-            group.create_dataset('node_group_index', data=np.arange(n, dtype=np.uint64))
-            attributes = group.create_group('0')
-            positions = np.asarray(cells.positions, dtype=np.float64)
-            for axis, values in zip('xyz', positions, strict=True):
-                attributes.create_dataset(axis, data=values)
-    with open(types_path, 'w', newline='', encoding='utf-8') as handle:
-        writer = csv.writer(handle, delimiter=' ', lineterminator='\n')
-        writer.writerow(['node_type_id', 'pop_name', 'model_type', 'model_template'])
-        for type_id, (cells, spike_source) in enumerate(populations):
-            writer.writerow([type_id, cells.label, 'virtual' if spike_source else 'point_neuron',
-                             'pynn:' + type(cells.celltype).__name__])
-
 # === export (PyNN's own writers) ===
 with NixIO(str(out / 'sheet.h5'), mode='ow') as io:
     sheet.write_data(io, variables='all')
-_sonata_spikes(out / 'edge_spikes.h5', [edge])
-_sonata_nodes(
-    out / 'edge_spikes_nodes.h5',
-    out / 'edge_spikes_node_types.csv',
+sonatafile.write_from_pynn(
+    [out / 'edge_spikes.h5', out / 'edge_spikes_nodes.h5', out / 'edge_spikes_node_types.csv'],
+    [edge],
     [(sheet, False), (edge, True), (replay, True), (clock, True)],
+    t_stop=1000.0,
 )
 
 
